@@ -1,0 +1,25 @@
+/*
+ * limits.h - every bound gate puts on untrusted input, in one place.
+ */
+#ifndef GATE_LIMITS_H
+#define GATE_LIMITS_H
+
+/* Layers */
+#define GATE_MAX_DISK_SIZE        (128ULL << 30)  /* tar2ext4.MaximumDiskSize used by confcom */
+#define GATE_MAX_PAX_HEADER_SIZE  (1u << 20)      /* Go archive/tar maxSpecialFileSize */
+#define GATE_MAX_NAME_SIZE        4096u           /* PATH_MAX: longest path an entry may name */
+#define GATE_MAX_XATTR_TOTAL_SIZE (64u << 10)     /* all xattrs of one file */
+#define GATE_MAX_SPARSE_ENTRIES   (1u << 20)      /* sparse map entries of one file */
+#define GATE_MAX_INODES           (1u << 26)      /* entries in one layer */
+
+/* Registry */
+#define GATE_MAX_MANIFEST_SIZE    (4u << 20)
+#define GATE_MAX_CONFIG_SIZE      (8u << 20)
+#define GATE_MAX_TOKEN_SIZE       (1u << 20)
+
+/* Templates and policies */
+#define GATE_MAX_TEMPLATE_SIZE    (16u << 20)
+#define GATE_MAX_NESTING_DEPTH    64
+#define GATE_MAX_POLICY_SIZE      (8u << 20)
+
+#endif
