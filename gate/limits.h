@@ -21,5 +21,7 @@
 #define GATE_MAX_TEMPLATE_SIZE    (16u << 20)
 #define GATE_MAX_NESTING_DEPTH    64
 #define GATE_MAX_POLICY_SIZE      (8u << 20)
+#define GATE_MAX_YAML_NODES       (1u << 20)      /* nodes after alias expansion: stops "billion laughs" */
+#define GATE_MAX_EXPR_RESULT_SIZE (1u << 20)      /* one concat()/format() result: stops doubling variables */
 
 #endif
