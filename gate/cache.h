@@ -1,0 +1,38 @@
+/*
+ * cache.h - root hashes already computed, keyed by layer diff_id.
+ *
+ * A root hash is a function of the uncompressed tar alone, so the diff_id
+ * (its sha256, from the image config) plus the engine version is a
+ * complete key: a cache hit means the blob need not be fetched at all.
+ *
+ *   DIR/engine-<GATE_ENGINE_VERSION>/<diff_id hex>   "<root hash hex>\n"
+ *
+ * DIR is --cache, else $XDG_CACHE_HOME/gate, else ~/.cache/gate; it is
+ * created with mode 0700.  Entries are written to a temporary file and
+ * renamed into place, so readers (and parallel gates) never see half an
+ * entry.  An entry that does not parse is a miss.
+ */
+#ifndef GATE_CACHE_H
+#define GATE_CACHE_H
+
+#include "err.h"
+#include "layer.h"
+
+typedef struct gate_cache gate_cache;
+
+/* dir may be NULL for the default.  Returns 0, or -1 with err set. */
+int gate_cache_open(gate_cache **out, const char *dir, gate_err *err);
+
+/* Returns 1 and fills root_hash on a hit, 0 on a miss. */
+int gate_cache_get(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
+		   unsigned char root_hash[GATE_DIGEST_SIZE]);
+
+/* Returns 0, or -1 with err set. */
+int gate_cache_put(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
+		   const unsigned char root_hash[GATE_DIGEST_SIZE], gate_err *err);
+
+const char *gate_cache_dir(const gate_cache *c);
+
+void gate_cache_free(gate_cache *c);    /* NULL is fine */
+
+#endif
