@@ -21,16 +21,28 @@ int gate_err_set(gate_err *err, int code, const char *fmt, ...)
 
 int gate_err_prefix(gate_err *err, const char *fmt, ...)
 {
-	char prefix[GATE_ERR_MSG_SIZE], joined[GATE_ERR_MSG_SIZE];
+	char prefix[GATE_ERR_MSG_SIZE];
+	size_t plen, mlen;
 	va_list ap;
+	int n;
 
 	if (!err || !err->code)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	n = vsnprintf(prefix, sizeof(prefix) - 2, fmt, ap);
 	va_end(ap);
-	snprintf(joined, sizeof(joined), "%s: %s", prefix, err->msg);
-	memcpy(err->msg, joined, sizeof(err->msg));
+	if (n < 0)
+		return -1;
+	plen = strlen(prefix);
+	/* Keep the head of the old message; the tail gives way if the whole
+	 * would not fit. */
+	mlen = strlen(err->msg);
+	if (plen + 2 + mlen >= sizeof(err->msg))
+		mlen = sizeof(err->msg) - plen - 3;
+	memmove(err->msg + plen + 2, err->msg, mlen);
+	err->msg[plen + 2 + mlen] = '\0';
+	memcpy(err->msg, prefix, plen);
+	memcpy(err->msg + plen, ": ", 2);
 	return -1;
 }
 
