@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command (README "Run the tests"): installs what a fresh Debian 12
+# machine lacks, builds gate, and runs every test, first in a normal build,
+# then under AddressSanitizer and UndefinedBehaviorSanitizer with the
+# libFuzzer targets.  Tests start what they need themselves (the local
+# registry on 127.0.0.1) and stop it.  Extra arguments go to ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=$(cat tests/apt-packages.txt tests/*/apt-packages.txt 2>/dev/null | sed 's/#.*//' | sort -u)
+missing=$(for p in $packages; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || echo "$p"; done)
+if [ -n "$missing" ]; then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	echo "installing:" $missing
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs" "$@"
+
+# The sanitizer pass skips the two largest vectors (label big): they only
+# repeat, 600 MiB at a time, code paths the small vectors cover.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	-DGATE_SANITIZE=ON -DGATE_FUZZ=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE big "$@"
