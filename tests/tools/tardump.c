@@ -146,46 +146,63 @@ out:
 	return rc;
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
+/* Streams gz (plain or gzip) through the parser, chunk bytes at a time. */
+static int run_stream(struct dump *d, gzFile gz, size_t chunk, gate_err *err)
 {
-	gzFile gz = path ? gzopen(path, "rb") : gzdopen(dup(0), "rb");
-	unsigned char *buf = NULL, *p;
-	size_t cap = 0;
+	struct gate_tar_handler h = { on_entry, on_data, on_entry_end, d };
+	unsigned char *buf = malloc(chunk);
+	gate_tar *t = NULL;
+	int n, rc = -1;
+
+	if (!buf || gate_tar_new(&t, &h, err))
+		goto out;
+	while ((n = gzread(gz, buf, (unsigned)chunk)) > 0)
+		if (gate_tar_write(t, buf, (size_t)n, err))
+			goto out;
+	if (n < 0)
+		gate_err_set(err, GATE_EVERIFY, "cannot read the input");
+	else
+		rc = gate_tar_finish(t, err);
+out:
+	gate_tar_free(t);
+	free(buf);
+	return rc;
+}
+
+/* Reads the first limit bytes of gz (fewer if it is shorter). */
+static unsigned char *slurp(gzFile gz, size_t limit, size_t *len)
+{
+	unsigned char *buf = malloc(limit ? limit : 1);
 	int n;
 
 	*len = 0;
-	if (!gz)
-		return NULL;
-	for (;;) {
-		if (cap - *len < 65536) {
-			cap = cap ? 2 * cap : 1 << 20;
-			if (!(p = realloc(buf, cap)))
-				break;
-			buf = p;
+	while (buf && *len < limit) {
+		n = gzread(gz, buf + *len, (unsigned)(limit - *len));
+		if (n < 0) {
+			free(buf);
+			return NULL;
 		}
-		n = gzread(gz, buf + *len, 65536);
-		if (n <= 0) {
-			if (n == 0 && gzclose(gz) == Z_OK)
-				return buf;
+		if (n == 0)
 			break;
-		}
 		*len += (size_t)n;
 	}
-	free(buf);
-	return NULL;
+	return buf;
 }
 
-static int check_truncations(struct dump *d, const unsigned char *buf, size_t len,
-			     const char *path)
+/* The cuts are all early in the tar (its first 64 blocks), so only that
+ * much is read. */
+static int check_truncations(struct dump *d, gzFile gz, const char *path)
 {
 	static const size_t chunks[] = { 1, 7 };
 	unsigned long long off;
-	size_t i, want_entries, cases = 0, bad = 0;
+	size_t i, want_entries, cases = 0, bad = 0, len;
 	int want_status;
+	unsigned char *buf = slurp(gz, 65 * 512, &len);
 	FILE *f = fopen(path, "r");
 
-	if (!f) {
+	if (!f || !buf) {
 		perror(path);
+		free(buf);
 		return 3;
 	}
 	d->skip_whiteouts = true;
@@ -204,6 +221,7 @@ static int check_truncations(struct dump *d, const unsigned char *buf, size_t le
 		}
 	}
 	fclose(f);
+	free(buf);
 	printf("%zu truncations, %zu mismatches\n", cases, bad);
 	return bad || !cases ? 1 : 0;
 }
@@ -249,8 +267,8 @@ int main(int argc, char **argv)
 	struct dump d = { 0 };
 	const char *expected = NULL, *offsets = NULL;
 	char *got = NULL, *want;
-	size_t chunk = 65536, len, got_size = 0;
-	unsigned char *buf;
+	size_t chunk = 65536, got_size = 0;
+	gzFile gz;
 	gate_err err = GATE_ERR_INIT;
 	int opt, status;
 
@@ -276,18 +294,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tardump [-c CHUNK] [-s] [-x EXPECTED | -T OFFSETS] [FILE]\n");
 		return 3;
 	}
-	buf = slurp(argc > optind ? argv[optind] : NULL, &len);
+	gz = argc > optind ? gzopen(argv[optind], "rb") : gzdopen(dup(0), "rb");
 	d.md = EVP_MD_CTX_new();
-	if (!buf || !d.md) {
+	if (!gz || !d.md) {
 		fprintf(stderr, "tardump: cannot read input\n");
 		return 3;
 	}
 	if (offsets) {
-		status = check_truncations(&d, buf, len, offsets);
+		status = check_truncations(&d, gz, offsets);
 		goto out;
 	}
 	d.out = expected ? open_memstream(&got, &got_size) : stdout;
-	status = run(&d, buf, len, chunk, &err) ? 2 : 0;
+	status = run_stream(&d, gz, chunk, &err) ? 2 : 0;
 	if (status) {
 		fprintf(d.out, "error\n");
 		fprintf(stderr, "tardump: %s\n", err.msg);
@@ -306,6 +324,6 @@ int main(int argc, char **argv)
 out:
 	free(d.line);
 	EVP_MD_CTX_free(d.md);
-	free(buf);
+	gzclose(gz);
 	return status;
 }
