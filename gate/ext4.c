@@ -494,8 +494,8 @@ static int write_xattrs(gate_ext4 *w, struct node *node, struct xattr_list *l, g
 	size_t block_left = BLOCK - XATTR_BLOCK_OVERHEAD;
 	int rc = -1;
 
-	qsort(l->v, l->n, sizeof(*l->v), cmp_xattr_name);
 	if (l->n) {
+		qsort(l->v, l->n, sizeof(*l->v), cmp_xattr_name);
 		in = calloc(l->n, sizeof(*in));
 		blk = calloc(l->n, sizeof(*blk));
 		if (!in || !blk) {
@@ -1279,7 +1279,8 @@ static int write_directory_tree(gate_ext4 *w, struct node *dir, struct node *par
 {
 	/* e2fsck's convention: children in inode-number order (hard links to
 	 * one inode by name).  Sorting in place is safe: lookups are done. */
-	qsort(dir->dir->ents, dir->dir->n, sizeof(*dir->dir->ents), cmp_children);
+	if (dir->dir->n)
+		qsort(dir->dir->ents, dir->dir->n, sizeof(*dir->dir->ents), cmp_children);
 	if (write_directory(w, dir, parent, err))
 		return -1;
 	for (uint32_t i = 0; i < dir->dir->n; i++) {

@@ -15,3 +15,8 @@ foreach(i RANGE ${gate_vector_last})
   endif()
   set_tests_properties(vector.${name} PROPERTIES LABELS "${labels}" TIMEOUT 600)
 endforeach()
+
+add_test(NAME vectors.truncated
+  COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/vectors/truncate.py
+          --gate $<TARGET_FILE:gate> --vectors ${gate_vectors_dir})
+set_tests_properties(vectors.truncated PROPERTIES LABELS vectors TIMEOUT 900)
