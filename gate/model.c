@@ -160,7 +160,7 @@ const char *gate_policy_class_name(enum gate_policy_class c)
 const char *gate_policy_dialect_name(enum gate_policy_dialect d)
 {
 	switch (d) {
-	case GATE_DIALECT_NONE: return "none";
+	case GATE_DIALECT_NONE: return "empty";
 	case GATE_DIALECT_REGO: return "rego";
 	case GATE_DIALECT_LEGACY_JSON: return "legacy-json";
 	}

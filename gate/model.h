@@ -40,7 +40,7 @@ enum gate_policy_class {
 };
 
 enum gate_policy_dialect {
-	GATE_DIALECT_NONE,          /* empty text */
+	GATE_DIALECT_NONE,          /* empty text; named "empty" */
 	GATE_DIALECT_REGO,
 	GATE_DIALECT_LEGACY_JSON,
 };

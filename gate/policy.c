@@ -1271,7 +1271,7 @@ int gate_policy_decode(struct gate_policy **out, const char *b64, size_t len, ga
 	if (len > GATE_MAX_POLICY_SIZE / 3 * 4 + 4)
 		return gate_err_set(err, GATE_EINPUT, "ccePolicy of %zu bytes is too large", len);
 	if (gate_b64_decode(&text, &size, b64, len, err))
-		return gate_err_prefix(err, "ccePolicy");
+		return -1;
 	rc = gate_policy_parse(out, (const char *)text, size, err);
 	free(text);
 	return rc;

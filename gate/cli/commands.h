@@ -8,5 +8,6 @@
 #define GATE_CLI_COMMANDS_H
 
 int cmd_hash(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "hash", cmd_hash, "compute the CCE layer root hashes of layer tars or images" },
+	{ "policy", cmd_policy, "show the CCE policies of a template, and their hostdata" },
 };
 
 static void usage(FILE *f)
