@@ -91,7 +91,13 @@ static int on_entry(void *ctx, const struct gate_tar_header *h, gate_err *err)
 	fclose(f);
 	d->skipping = d->skip_whiteouts && is_whiteout(h->name);
 	EVP_DigestInit_ex(d->md, EVP_sha256(), NULL);
-	return d->skipping ? GATE_TAR_SKIP_DATA : 0;
+	if (!d->skipping)
+		return 0;
+	/* tar2ext4 is done with a whiteout once it has its header. */
+	d->entries++;
+	if (d->out)
+		fprintf(d->out, "%s sha256=-\n", d->line);
+	return GATE_TAR_SKIP_DATA;
 }
 
 static int on_data(void *ctx, const void *buf, size_t len, gate_err *err)
@@ -108,13 +114,11 @@ static int on_entry_end(void *ctx, gate_err *err)
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int i, n;
 
+	if (d->skipping)
+		return 0;
 	d->entries++;
 	if (!d->out)
 		return 0;
-	if (d->skipping) {
-		fprintf(d->out, "%s sha256=-\n", d->line);
-		return 0;
-	}
 	EVP_DigestFinal_ex(d->md, md, &n);
 	fprintf(d->out, "%s sha256=", d->line);
 	for (i = 0; i < n; i++)
