@@ -632,7 +632,14 @@ static int dir_set(struct dir *d, const char *name, size_t len, struct node *chi
 	d->n++;
 	if (2 * d->n > d->slot_count)
 		return dir_reindex(d, d->slot_count ? 2 * d->slot_count : 8, err);
-	return dir_reindex(d, d->slot_count, err);
+	{
+		uint32_t mask = d->slot_count - 1, i = name_hash(name, len) & mask;
+
+		while (d->slots[i])
+			i = (i + 1) & mask;
+		d->slots[i] = d->n;
+	}
+	return 0;
 }
 
 static int is_dir(const struct node *n)

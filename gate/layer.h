@@ -24,13 +24,16 @@ struct gate_layer_opts {
 	/* If >= 0, the ext4 image is also written to this descriptor (debug
 	 * aid: compare with a reference image block by block). */
 	int ext4_out_fd;
+	/* Set to skip hashing the uncompressed tar (result diff_id is zeros):
+	 * saves one sha256 pass when nothing checks it. */
+	int skip_diff_id;
 };
 
-#define GATE_LAYER_OPTS_INIT { -1 }
+#define GATE_LAYER_OPTS_INIT { -1, 0 }
 
 struct gate_layer_result {
 	unsigned char root_hash[GATE_DIGEST_SIZE];  /* dm-verity root, as in a policy's layers list */
-	unsigned char diff_id[GATE_DIGEST_SIZE];    /* sha256 of the uncompressed tar */
+	unsigned char diff_id[GATE_DIGEST_SIZE];    /* sha256 of the uncompressed tar, unless skipped */
 	uint64_t tar_size;                          /* uncompressed bytes */
 	uint64_t ext4_size;                         /* bytes of the ext4 image hashed */
 };

@@ -62,6 +62,7 @@ static int hash_file(const char *path, const struct hash_opts *o,
 		}
 		lo.ext4_out_fd = out_fd;
 	}
+	lo.skip_diff_id = 1;    /* a tar file has no descriptor to check it against */
 	if (!(buf = malloc(READ_SIZE))) {
 		gate_err_nomem(err);
 		goto out;
