@@ -14,7 +14,8 @@ REPEAT=${REPEAT:-5}
 best() {        # best() CMD...: the fastest of $REPEAT runs, in seconds
 	local t best=
 	for _ in $(seq "$REPEAT"); do
-		t=$( { /usr/bin/time -f %e "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+		/usr/bin/time -o "$work/time" -f %e "$@" >/dev/null 2>&1
+		t=$(tail -1 "$work/time")
 		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 	done
 	echo "$best"
@@ -30,7 +31,8 @@ t_igzip=$(best igzip -dc "$work/layer.tar.gz")
 t_sha=$(best openssl dgst -sha256 "$work/layer.tar")
 t_zlib=$(best env GATE_GZIP=zlib "$gate" hash --tar "$work/layer.tar.gz")
 huge="$here/fixtures/vectors/huge_file_index_extents.tar.gz"
-rss_kib=$( { /usr/bin/time -f %M "$gate" hash --tar "$huge" >/dev/null; } 2>&1 | tail -1)
+/usr/bin/time -o "$work/rss" -f %M "$gate" hash --tar "$huge" >/dev/null
+rss_kib=$(tail -1 "$work/rss")
 ext4_size=$(python3 -c "import json,sys; print(next(v['ext4_size'] for v in json.load(open(sys.argv[1])) if v['name']=='huge_file_index_extents'))" "$here/fixtures/vectors/index.json")
 
 awk -v g="$t_gate" -v gt="$t_gate_tar" -v i="$t_igzip" -v s="$t_sha" -v z="$t_zlib" \
