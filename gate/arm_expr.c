@@ -527,10 +527,15 @@ int gate_arm_new(gate_arm **out, json_t *tmpl, json_t *params, gate_err *err)
 	return 0;
 }
 
-int gate_arm_eval(gate_arm *a, json_t **out, json_t *v, gate_err *err)
+int gate_arm_eval(gate_arm *a, json_t **out, bool *raw, json_t *v, gate_err *err)
 {
 	a->depth = 0;
-	*out = eval(a, v, err);
+	*raw = !json_is_string(v);
+	if (*raw) {
+		*out = json_incref(v);
+		return 0;
+	}
+	*out = eval_string(a, v, err);
 	return *out ? 0 : -1;
 }
 

@@ -16,6 +16,8 @@
 #ifndef GATE_ARM_EXPR_H
 #define GATE_ARM_EXPR_H
 
+#include <stdbool.h>
+
 #include "err.h"
 
 struct json_t;                      /* jansson */
@@ -25,9 +27,13 @@ typedef struct gate_arm gate_arm;
  * (NULL if none).  Both are borrowed and must outlive *out. */
 int gate_arm_new(gate_arm **out, struct json_t *tmpl, struct json_t *params, gate_err *err);
 
-/* Evaluates v, recursing into arrays and objects, into a new reference *out.
- * Returns 0, or -1 with err set (GATE_EINPUT for unsupported or undefined). */
-int gate_arm_eval(gate_arm *a, struct json_t **out, struct json_t *v, gate_err *err);
+/* If v is an expression string, evaluates it into a new reference *out and
+ * clears *raw: the result is final, whatever it contains.  Otherwise *out
+ * is v itself (a new reference) and *raw is set: v is still template text,
+ * whose members are evaluated as they are read.  Parameter and variable
+ * values are evaluated through and through, as ARM does.  Returns 0, or
+ * -1 with err set (GATE_EINPUT for unsupported or undefined). */
+int gate_arm_eval(gate_arm *a, struct json_t **out, bool *raw, struct json_t *v, gate_err *err);
 
 void gate_arm_free(gate_arm *a);    /* NULL is fine */
 

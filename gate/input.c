@@ -59,13 +59,14 @@ static bool looks_like_rego(const char *p, const char *end)
 	}
 }
 
+/* One word with no ':' cannot be a YAML mapping; strict decoding then
+ * reports any character outside the alphabet. */
 static bool looks_like_base64(const char *p, const char *end)
 {
 	if (p == end)
 		return false;
 	for (; p < end; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= '0' && *p <= '9') || *p == '+' || *p == '/' || *p == '='))
+		if (is_space(*p) || *p == ':' || *p == '{' || *p == '[')
 			return false;
 	return true;
 }
@@ -97,16 +98,16 @@ static enum gate_input_format detect(const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len, *last = end;
 
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-		p += 3;
 	while (p < end && is_space(*p))
 		p++;
 	while (last > p && is_space(last[-1]))
 		last--;
-	if (p < end && (*p == '{' || *p == '['))
-		return GATE_INPUT_ARM;      /* refined by the JSON reader */
-	if (looks_like_rego(p, end))
+	/* Nothing at all is an empty policy, which is what an empty ccePolicy
+	 * means too. */
+	if (p == end || looks_like_rego(p, end))
 		return GATE_INPUT_REGO;
+	if (*p == '{' || *p == '[')
+		return GATE_INPUT_ARM;      /* refined by the JSON reader */
 	if (looks_like_base64(p, last))
 		return GATE_INPUT_BASE64;
 	return GATE_INPUT_ACI_YAML;         /* refined by the YAML reader */

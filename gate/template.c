@@ -7,23 +7,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gate_template_get(json_t **out, gate_arm *arm, json_t *obj, const char *key, gate_err *err)
+/* v as read: an expression is evaluated and its result is final; any
+ * other value is still template text whose members are evaluated as they
+ * are read, which *sub (if wanted) says by being arm rather than NULL. */
+static int resolve(json_t **out, gate_arm **sub, gate_arm *arm, json_t *v, gate_err *err)
 {
-	json_t *v = json_object_get(obj, key);
+	bool raw = false;
 
 	*out = NULL;
+	if (sub)
+		*sub = NULL;
 	if (!v || json_is_null(v))
 		return 0;
 	if (!arm) {
 		*out = json_incref(v);
 		return 0;
 	}
-	if (gate_arm_eval(arm, out, v, err))
-		return gate_err_prefix(err, "%s", key);
+	if (gate_arm_eval(arm, out, &raw, v, err))
+		return -1;
+	if (sub)
+		*sub = raw ? arm : NULL;
 	if (json_is_null(*out)) {
 		json_decref(*out);
 		*out = NULL;
 	}
+	return 0;
+}
+
+int gate_template_get(json_t **out, gate_arm **sub, gate_arm *arm, json_t *obj, const char *key,
+		      gate_err *err)
+{
+	if (resolve(out, sub, arm, json_object_get(obj, key), err))
+		return gate_err_prefix(err, "%s", key);
 	return 0;
 }
 
@@ -34,7 +49,7 @@ int gate_template_string(char **out, gate_arm *arm, json_t *obj, const char *key
 	int rc = 0;
 
 	*out = NULL;
-	if (gate_template_get(&v, arm, obj, key, err))
+	if (gate_template_get(&v, NULL, arm, obj, key, err))
 		return -1;
 	if (!v)
 		return 0;
@@ -54,14 +69,15 @@ int gate_template_string(char **out, gate_arm *arm, json_t *obj, const char *key
 }
 
 static int get_strv(struct gate_strv *out, bool *present, gate_arm *arm, json_t *obj,
-		       const char *key, gate_err *err)
+		    const char *key, gate_err *err)
 {
-	json_t *v, *e;
+	json_t *v, *e, *s;
+	gate_arm *sub;
 	size_t i;
 	int rc = 0;
 
 	*present = false;
-	if (gate_template_get(&v, arm, obj, key, err))
+	if (gate_template_get(&v, &sub, arm, obj, key, err))
 		return -1;
 	if (!v)
 		return 0;
@@ -71,10 +87,13 @@ static int get_strv(struct gate_strv *out, bool *present, gate_arm *arm, json_t 
 	json_array_foreach(v, i, e) {
 		if (rc)
 			break;
-		if (json_is_string(e))
-			rc = gate_strv_push(out, json_string_value(e), json_string_length(e), err);
+		if (resolve(&s, NULL, sub, e, err))
+			rc = gate_err_prefix(err, "%s[%zu]", key, i);
+		else if (json_is_string(s))
+			rc = gate_strv_push(out, json_string_value(s), json_string_length(s), err);
 		else
 			rc = gate_err_set(err, GATE_EINPUT, "%s[%zu]: not a string", key, i);
+		json_decref(s);
 	}
 	json_decref(v);
 	return rc;
@@ -86,7 +105,7 @@ static int get_bool(int *out, gate_arm *arm, json_t *obj, const char *key, gate_
 	int rc;
 
 	*out = -1;
-	if (gate_template_get(&v, arm, obj, key, err))
+	if (gate_template_get(&v, NULL, arm, obj, key, err))
 		return -1;
 	if (!v)
 		return 0;
@@ -103,7 +122,7 @@ static int get_int(bool *has, long long *out, gate_arm *arm, json_t *obj, const 
 	int rc = 0;
 
 	*has = false;
-	if (gate_template_get(&v, arm, obj, key, err))
+	if (gate_template_get(&v, NULL, arm, obj, key, err))
 		return -1;
 	if (!v)
 		return 0;
@@ -121,11 +140,12 @@ static int security_context(struct gate_security_context *sc, gate_arm *arm, jso
 			    gate_err *err)
 {
 	json_t *ctx, *caps = NULL, *seccomp = NULL;
+	gate_arm *sub, *caps_sub;
 	bool present;
 	int rc = -1;
 
 	sc->privileged = sc->allow_privilege_escalation = -1;
-	if (gate_template_get(&ctx, arm, obj, "securityContext", err))
+	if (gate_template_get(&ctx, &sub, arm, obj, "securityContext", err))
 		return -1;
 	if (!ctx)
 		return 0;
@@ -133,14 +153,14 @@ static int security_context(struct gate_security_context *sc, gate_arm *arm, jso
 		json_decref(ctx);
 		return gate_err_set(err, GATE_EINPUT, "securityContext: not an object");
 	}
-	if (get_bool(&sc->privileged, arm, ctx, "privileged", err) ||
-	    get_bool(&sc->allow_privilege_escalation, arm, ctx, "allowPrivilegeEscalation", err) ||
-	    get_int(&sc->has_run_as_user, &sc->run_as_user, arm, ctx, "runAsUser", err) ||
-	    get_int(&sc->has_run_as_group, &sc->run_as_group, arm, ctx, "runAsGroup", err) ||
-	    gate_template_get(&caps, arm, ctx, "capabilities", err) ||
-	    get_strv(&sc->cap_add, &present, arm, caps, "add", err) ||
-	    get_strv(&sc->cap_drop, &present, arm, caps, "drop", err) ||
-	    gate_template_get(&seccomp, arm, ctx, "seccompProfile", err))
+	if (get_bool(&sc->privileged, sub, ctx, "privileged", err) ||
+	    get_bool(&sc->allow_privilege_escalation, sub, ctx, "allowPrivilegeEscalation", err) ||
+	    get_int(&sc->has_run_as_user, &sc->run_as_user, sub, ctx, "runAsUser", err) ||
+	    get_int(&sc->has_run_as_group, &sc->run_as_group, sub, ctx, "runAsGroup", err) ||
+	    gate_template_get(&caps, &caps_sub, sub, ctx, "capabilities", err) ||
+	    get_strv(&sc->cap_add, &present, caps_sub, caps, "add", err) ||
+	    get_strv(&sc->cap_drop, &present, caps_sub, caps, "drop", err) ||
+	    gate_template_get(&seccomp, NULL, sub, ctx, "seccompProfile", err))
 		goto out;
 	/* ACI takes the profile as base64 JSON; Kubernetes as an object,
 	 * kept as its JSON text. */
@@ -165,7 +185,8 @@ out:
 static int probes(struct gate_container *c, gate_arm *arm, json_t *obj, gate_err *err)
 {
 	static const char *const names[] = { "readinessProbe", "livenessProbe", "startupProbe" };
-	json_t *probe, *exec;
+	json_t *probe, *exec = NULL;
+	gate_arm *probe_sub, *exec_sub;
 	size_t i;
 	bool present;
 	int rc;
@@ -173,11 +194,12 @@ static int probes(struct gate_container *c, gate_arm *arm, json_t *obj, gate_err
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct gate_strv cmd = { 0 }, *slot;
 
-		if (gate_template_get(&probe, arm, obj, names[i], err))
-			return -1;
-		exec = json_object_get(probe, "exec");
-		rc = get_strv(&cmd, &present, arm, exec, "command", err);
+		rc = gate_template_get(&probe, &probe_sub, arm, obj, names[i], err) ||
+		     gate_template_get(&exec, &exec_sub, probe_sub, probe, "exec", err) ||
+		     get_strv(&cmd, &present, exec_sub, exec, "command", err);
+		json_decref(exec);
 		json_decref(probe);
+		exec = NULL;
 		if (rc) {
 			gate_strv_free(&cmd);
 			return gate_err_prefix(err, "%s", names[i]);
@@ -212,21 +234,35 @@ static json_t *fields(json_t *obj)
 	return json_is_object(props) ? props : obj;
 }
 
-static const char *volume_type(json_t *volumes, const char *name)
+/* The kind of the volume called name: its key other than "name"
+ * (azureFile, emptyDir, secret, ...), or NULL in *out if none matches. */
+static int volume_type(char **out, json_t *volumes, gate_arm *arm, const char *name,
+		       gate_err *err)
 {
-	json_t *vol, *v;
+	json_t *vol, *v, *m;
+	gate_arm *sub;
 	const char *key;
+	char *vname;
 	size_t i;
 
-	json_array_foreach(volumes, i, vol) {
-		if (!json_is_string(json_object_get(vol, "name")) ||
-		    strcmp(json_string_value(json_object_get(vol, "name")), name))
-			continue;
-		json_object_foreach(vol, key, v)
-			if (strcmp(key, "name"))
-				return key;
+	*out = NULL;
+	json_array_foreach(volumes, i, v) {
+		if (resolve(&vol, &sub, arm, v, err) ||
+		    gate_template_string(&vname, sub, vol, "name", err)) {
+			json_decref(vol);
+			return gate_err_prefix(err, "volumes[%zu]", i);
+		}
+		if (vname && !strcmp(vname, name)) {
+			json_object_foreach(vol, key, m)
+				if (strcmp(key, "name") && !*out && !(*out = gate_strdup(key, err)))
+					break;
+		}
+		free(vname);
+		json_decref(vol);
+		if (*out)
+			return 0;
 	}
-	return NULL;
+	return 0;
 }
 
 /* ACI's environmentVariables carry value or secureValue; Kubernetes' env
@@ -234,11 +270,12 @@ static const char *volume_type(json_t *volumes, const char *name)
 static int read_env(struct gate_container *c, gate_arm *arm, json_t *obj, gate_err *err)
 {
 	const char *key = json_object_get(obj, "env") ? "env" : "environmentVariables";
-	json_t *list, *e;
+	json_t *list, *e, *item = NULL;
+	gate_arm *sub, *item_sub;
 	size_t i;
 	int rc = 0;
 
-	if (gate_template_get(&list, arm, obj, key, err))
+	if (gate_template_get(&list, &sub, arm, obj, key, err))
 		return -1;
 	if (list && !json_is_array(list))
 		rc = gate_err_set(err, GATE_EINPUT, "%s: not a list", key);
@@ -247,59 +284,68 @@ static int read_env(struct gate_container *c, gate_arm *arm, json_t *obj, gate_e
 
 		if (rc)
 			break;
-		if (!(env = gate_model_push(&c->env, &c->env_count, sizeof(*env), err)) ||
-		    gate_template_string(&env->name, arm, e, "name", err) ||
-		    gate_template_string(&env->value, arm, e, "value", err)) {
+		if (!(env = gate_model_push(&c->env, &c->env_count, sizeof(*env), err)))
+			rc = -1;
+		else if (resolve(&item, &item_sub, sub, e, err) ||
+			 gate_template_string(&env->name, item_sub, item, "name", err) ||
+			 gate_template_string(&env->value, item_sub, item, "value", err))
 			rc = gate_err_prefix(err, "%s[%zu]", key, i);
-			break;
-		}
-		if (!env->value && json_object_get(e, "secureValue")) {
+		else if (!env->value && json_object_get(item, "secureValue")) {
 			env->secure = true;
-			if (gate_template_string(&env->value, arm, e, "secureValue", err))
+			if (gate_template_string(&env->value, item_sub, item, "secureValue", err))
 				rc = gate_err_prefix(err, "%s[%zu]", key, i);
 		}
 		if (!rc && !env->name)
 			rc = gate_err_set(err, GATE_EINPUT, "%s[%zu]: no 'name'", key, i);
+		json_decref(item);
+		item = NULL;
 	}
 	json_decref(list);
 	return rc;
 }
 
 static int read_mounts(struct gate_container *c, gate_arm *arm, json_t *obj, json_t *volumes,
-		       gate_err *err)
+		       gate_arm *volumes_sub, gate_err *err)
 {
-	json_t *list, *m;
+	json_t *list, *m, *item = NULL;
+	gate_arm *sub, *item_sub;
 	size_t i;
 	int ro, rc = 0;
 
-	if (gate_template_get(&list, arm, obj, "volumeMounts", err))
+	if (gate_template_get(&list, &sub, arm, obj, "volumeMounts", err))
 		return -1;
 	if (list && !json_is_array(list))
 		rc = gate_err_set(err, GATE_EINPUT, "volumeMounts: not a list");
 	json_array_foreach(list, i, m) {
 		struct gate_mount *mnt;
-		const char *type;
 
 		if (rc)
 			break;
-		if (!(mnt = gate_model_push(&c->mounts, &c->mounts_count, sizeof(*mnt), err)) ||
-		    gate_template_string(&mnt->name, arm, m, "name", err) ||
-		    gate_template_string(&mnt->mount_path, arm, m, "mountPath", err) ||
-		    get_bool(&ro, arm, m, "readOnly", err)) {
-			rc = gate_err_prefix(err, "volumeMounts[%zu]", i);
-			break;
-		}
-		mnt->read_only = ro == 1;
-		if (mnt->name && (type = volume_type(volumes, mnt->name)) &&
-		    !(mnt->volume_type = gate_strdup(type, err)))
+		if (!(mnt = gate_model_push(&c->mounts, &c->mounts_count, sizeof(*mnt), err)))
 			rc = -1;
+		else if (resolve(&item, &item_sub, sub, m, err) ||
+			 gate_template_string(&mnt->name, item_sub, item, "name", err) ||
+			 gate_template_string(&mnt->mount_path, item_sub, item, "mountPath", err) ||
+			 get_bool(&ro, item_sub, item, "readOnly", err))
+			rc = gate_err_prefix(err, "volumeMounts[%zu]", i);
+		else if (mnt->name)
+			rc = volume_type(&mnt->volume_type, volumes, volumes_sub, mnt->name, err);
+		if (!rc)
+			mnt->read_only = ro == 1;
+		json_decref(item);
+		item = NULL;
 	}
 	json_decref(list);
 	return rc;
 }
 
-static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, json_t *volumes,
-			  gate_err *err)
+struct volumes {
+	json_t *list;
+	gate_arm *sub;
+};
+
+static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj,
+			  const struct volumes *vols, gate_err *err)
 {
 	json_t *f = fields(obj);
 
@@ -308,9 +354,9 @@ static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, 
 	if (gate_template_string(&c->name, arm, obj, "name", err) ||
 	    gate_template_string(&c->image, arm, f, "image", err) ||
 	    get_strv(&c->command, &c->has_command, arm, f, "command", err) ||
-	    gate_template_string(&c->working_dir, arm, f, "workingDir", err) ||
-	    read_env(c, arm, f, err) || read_mounts(c, arm, f, volumes, err) ||
 	    get_strv(&c->args, &c->has_args, arm, f, "args", err) ||
+	    gate_template_string(&c->working_dir, arm, f, "workingDir", err) ||
+	    read_env(c, arm, f, err) || read_mounts(c, arm, f, vols->list, vols->sub, err) ||
 	    probes(c, arm, f, err) || security_context(&c->security_context, arm, f, err))
 		return -1;
 	if (!c->image)
@@ -320,13 +366,14 @@ static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, 
 }
 
 static int read_containers(struct gate_group *g, gate_arm *arm, json_t *spec, const char *key,
-			   json_t *volumes, gate_err *err)
+			   const struct volumes *vols, gate_err *err)
 {
-	json_t *list, *e;
+	json_t *list, *e, *obj = NULL;
+	gate_arm *sub, *obj_sub;
 	size_t i;
 	int rc = 0;
 
-	if (gate_template_get(&list, arm, spec, key, err))
+	if (gate_template_get(&list, &sub, arm, spec, key, err))
 		return -1;
 	if (list && !json_is_array(list))
 		rc = gate_err_set(err, GATE_EINPUT, "%s: not a list", key);
@@ -340,12 +387,14 @@ static int read_containers(struct gate_group *g, gate_arm *arm, json_t *spec, co
 			break;
 		}
 		c->is_init = !strcmp(key, "initContainers");
-		if (read_container(c, arm, e, volumes, err)) {
+		if (resolve(&obj, &obj_sub, sub, e, err) || read_container(c, obj_sub, obj, vols, err)) {
 			if (c->name)
 				rc = gate_err_prefix(err, "container '%s' (%s[%zu])", c->name, key, i);
 			else
 				rc = gate_err_prefix(err, "%s[%zu]", key, i);
 		}
+		json_decref(obj);
+		obj = NULL;
 	}
 	json_decref(list);
 	return rc;
@@ -353,15 +402,15 @@ static int read_containers(struct gate_group *g, gate_arm *arm, json_t *spec, co
 
 int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, gate_err *err)
 {
-	json_t *volumes;
+	struct volumes vols;
 	int rc;
 
-	if (gate_template_get(&volumes, arm, spec, "volumes", err))
+	if (gate_template_get(&vols.list, &vols.sub, arm, spec, "volumes", err))
 		return -1;
-	rc = read_containers(g, arm, spec, "containers", volumes, err);
+	rc = read_containers(g, arm, spec, "containers", &vols, err);
 	if (!rc)
-		rc = read_containers(g, arm, spec, "initContainers", volumes, err);
-	json_decref(volumes);
+		rc = read_containers(g, arm, spec, "initContainers", &vols, err);
+	json_decref(vols.list);
 	if (!rc && !g->containers_count)
 		rc = gate_err_set(err, GATE_EINPUT, "no containers");
 	return rc;
@@ -370,14 +419,14 @@ int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, 
 int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm, gate_err *err)
 {
 	json_t *ccp = NULL, *policy = NULL;
+	gate_arm *sub;
 	int rc = -1;
 
 	if (!json_is_object(group))
 		return gate_err_set(err, GATE_EINPUT, "container group is not an object");
 	if (gate_template_string(&g->name, arm, group, "name", err) ||
-	    gate_template_get(&ccp, arm, fields(group),
-			      "confidentialComputeProperties", err) ||
-	    gate_template_get(&policy, arm, ccp, "ccePolicy", err))
+	    gate_template_get(&ccp, &sub, arm, fields(group), "confidentialComputeProperties", err) ||
+	    gate_template_get(&policy, NULL, sub, ccp, "ccePolicy", err))
 		goto out;
 	if (policy && !json_is_string(policy)) {
 		gate_err_set(err, GATE_EINPUT, "ccePolicy: not a string");
@@ -386,9 +435,7 @@ int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm, gate
 	if (policy && gate_template_policy(g, json_string_value(policy),
 					   json_string_length(policy), err))
 		goto out;
-	if (gate_template_containers(g, arm, fields(group), err))
-		goto out;
-	rc = 0;
+	rc = gate_template_containers(g, arm, fields(group), err);
 out:
 	json_decref(policy);
 	json_decref(ccp);

@@ -33,9 +33,12 @@ int gate_template_policy(struct gate_group *g, const char *b64, size_t len, gate
 int gate_template_containers(struct gate_group *g, gate_arm *arm, struct json_t *spec,
 			     gate_err *err);
 
-/* obj[key], evaluated, as a new reference in *out; NULL when absent or null. */
-int gate_template_get(struct json_t **out, gate_arm *arm, struct json_t *obj, const char *key,
-		      gate_err *err);
+/* obj[key], evaluated, as a new reference in *out; NULL when absent or
+ * null.  sub (may be NULL) receives the evaluator for reading the value's
+ * members: arm if they are still template text, NULL if the value was an
+ * expression's final result. */
+int gate_template_get(struct json_t **out, gate_arm **sub, gate_arm *arm, struct json_t *obj,
+		      const char *key, gate_err *err);
 
 /* obj[key] as an owned string (integers as their text); NULL when absent. */
 int gate_template_string(char **out, gate_arm *arm, struct json_t *obj, const char *key,

@@ -115,7 +115,7 @@ static int read_deployed(struct gate_model *m, json_t *root, gate_err *err)
 	size_t i;
 
 	if (json_is_object(root))
-		return looks_like_group(root) ? add_group(m, root, NULL, "the group", err) : 0;
+		return looks_like_group(root) ? add_group(m, root, NULL, "top level", err) : 0;
 	json_array_foreach(root, i, obj) {
 		snprintf(where, sizeof(where), "[%zu]", i);
 		if (add_group(m, obj, NULL, where, err))
