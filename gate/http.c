@@ -36,6 +36,12 @@ struct xfer {
 	char *retry_after;
 	uint64_t delivered;     /* bytes given to req->sink, all attempts */
 	int too_large;
+	/* Idle detection: curl's low-speed check averages over a window of
+	 * seconds, so a trickle hides a stall; this counts from the last byte. */
+	long idle_timeout_s;
+	curl_off_t last_now;
+	struct timespec last_byte;
+	int idle;
 	int sink_failed;
 	gate_err sink_err;
 };
@@ -207,7 +213,7 @@ struct url_parts {
 static int url_parse(const char *url, struct url_parts *p, gate_err *err)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *given_port = NULL;
 	int rc = -1;
 
 	if (!u)
@@ -230,13 +236,17 @@ static int url_parse(const char *url, struct url_parts *p, gate_err *err)
 		goto out;
 	}
 	/* Truncation only shortens what is shown in messages. */
-	snprintf(p->shown, sizeof(p->shown), "%s://%s%s", scheme, host, path);
+	if (curl_url_get(u, CURLUPART_PORT, &given_port, 0))
+		given_port = NULL;
+	snprintf(p->shown, sizeof(p->shown), "%s://%s%s%s%s", scheme, host,
+		 given_port ? ":" : "", given_port ? given_port : "", path);
 	rc = 0;
 out:
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
 	curl_free(path);
+	curl_free(given_port);
 	curl_url_cleanup(u);
 	return rc;
 }
@@ -377,6 +387,24 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 	return len;
 }
 
+static int on_xferinfo(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer *x = ud;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (dlnow + ulnow != x->last_now) {
+		x->last_now = dlnow + ulnow;
+		x->last_byte = now;
+		return 0;
+	}
+	if (now.tv_sec - x->last_byte.tv_sec >= x->idle_timeout_s) {
+		x->idle = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int retryable_status(long status)
 {
 	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
@@ -472,8 +500,13 @@ static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "gate");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->opts.connect_timeout_s);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->opts.idle_timeout_s);
+	x->idle_timeout_s = h->opts.idle_timeout_s;
+	x->last_now = -1;
+	x->idle = 0;
+	clock_gettime(CLOCK_MONOTONIC, &x->last_byte);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -516,7 +549,10 @@ int gate_http_do(gate_http *h, const struct gate_http_req *req,
 	for (;;) {
 		if (url_parse(url, &cur, err))
 			goto out;
-		if (strcmp(cur.hostport, origin.hostport) || strcmp(cur.scheme, origin.scheme))
+		/* The origin is host and port: the scheme changes when an
+		 * insecure host falls back to plain HTTP, and that is still
+		 * the registry. */
+		if (strcmp(cur.hostport, origin.hostport))
 			send_auth = 0;
 		if (!strcmp(cur.scheme, "https") && is_plain(h, cur.hostport)) {
 			if (!(next = url_with_http(url)))
@@ -534,6 +570,10 @@ int gate_http_do(gate_http *h, const struct gate_http_req *req,
 		x.too_large = 0;
 		crc = perform(h, &x, url, &cur, send_auth, errbuf);
 		resp->attempts++;
+		if (x.idle) {
+			crc = CURLE_OPERATION_TIMEDOUT;
+			snprintf(errbuf, CURL_ERROR_SIZE, "no data received for %ld seconds", x.idle_timeout_s);
+		}
 		if (x.sink_failed) {
 			if (err && !err->code)
 				*err = x.sink_err;
@@ -609,8 +649,9 @@ int gate_http_do(gate_http *h, const struct gate_http_req *req,
 	goto out;
 give_up:
 	if (crc != CURLE_OK)
-		gate_err_set(err, GATE_EVERIFY, "%s %s: %s (gave up after %u attempts)", req->method,
-			     cur.shown, errbuf[0] ? errbuf : curl_easy_strerror(crc), resp->attempts);
+		gate_err_set(err, GATE_EVERIFY, "%s %s: %s (gave up after %u attempt%s)", req->method,
+			     cur.shown, errbuf[0] ? errbuf : curl_easy_strerror(crc), resp->attempts,
+			     resp->attempts == 1 ? "" : "s");
 	else
 		rc = 0;
 	goto out;

@@ -213,19 +213,20 @@ static int status_error(long status, const char *what, const struct gate_http_re
 	if (status == 404)
 		return gate_err_set(err, GATE_EVERIFY, "%s: not found (HTTP 404)", what);
 	if (status >= 500 || status == 429)
-		return gate_err_set(err, GATE_EVERIFY, "%s: HTTP %ld after %u attempts", what, status, r->attempts);
+		return gate_err_set(err, GATE_EVERIFY, "%s: HTTP %ld after %u attempt%s", what, status,
+				    r->attempts, r->attempts == 1 ? "" : "s");
 	return gate_err_set(err, GATE_EVERIFY, "%s: unexpected HTTP %ld", what, status);
 }
 
-/* Fetches a small document into resp, checking its sha256 against
- * want_digest when given. */
-static int get_small(struct session *s, const char *kind, const char *id, const char *accept,
-		     size_t max, struct gate_http_resp *resp, gate_err *err)
+/* Fetches a manifest or a config into memory, at most max bytes; any
+ * answer but 200 is an error. */
+static int get_small(struct session *s, const char *label, const char *kind, const char *id,
+		     const char *accept, size_t max, struct gate_http_resp *resp, gate_err *err)
 {
 	struct gate_http_req req = { 0 };
 	char url[URL_SIZE], what[GATE_REF_DIGEST_MAX + 32];
 
-	snprintf(what, sizeof(what), "%s %s", strcmp(kind, "manifests") ? "blob" : "manifest", id);
+	snprintf(what, sizeof(what), "%s %s", label, id);
 	if (snprintf(url, sizeof(url), "%s/%s/%s", s->base, kind, id) >= (int)sizeof(url))
 		return gate_err_set(err, GATE_EINPUT, "%s: url too long", what);
 	req.url = url;
@@ -301,7 +302,7 @@ static int fetch_manifest(struct session *s, const char *id, const char *want, j
 	int rc = -1;
 
 	*root = NULL;
-	if (get_small(s, "manifests", id, MANIFEST_ACCEPT, GATE_MAX_MANIFEST_SIZE, &resp, err))
+	if (get_small(s, "manifest", "manifests", id, MANIFEST_ACCEPT, GATE_MAX_MANIFEST_SIZE, &resp, err))
 		goto out;
 	sha256_hex(resp.body ? resp.body : "", resp.body_size, digest);
 	if (want && strcmp(want, digest)) {
@@ -378,7 +379,7 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 	if (size <= 0 || (json_int_t)GATE_MAX_CONFIG_SIZE < size)
 		return gate_err_set(err, GATE_EINPUT, "config %s: size %lld outside 1..%u bytes",
 				    digest, (long long)size, GATE_MAX_CONFIG_SIZE);
-	if (get_small(s, "blobs", digest, NULL, (size_t)size, &resp, err))
+	if (get_small(s, "config", "blobs", digest, NULL, (size_t)size, &resp, err))
 		goto out;
 	sha256_hex(resp.body ? resp.body : "", resp.body_size, got);
 	if (resp.body_size != (size_t)size || strcmp(got, digest)) {

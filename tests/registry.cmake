@@ -1,0 +1,20 @@
+# Registry client: unit tests of its parsers, and scenarios against a real
+# registry (Debian's docker-registry) and Python servers on 127.0.0.1.
+# Each scenario starts and stops its own servers in its own temporary
+# directory, so the scenarios may run in parallel.
+
+foreach(t ref auth)
+  add_executable(test_registry_${t} ${CMAKE_CURRENT_SOURCE_DIR}/registry/test_${t}.c)
+  target_link_libraries(test_registry_${t} PRIVATE gatecore gate_flags)
+  add_test(NAME registry.unit.${t} COMMAND test_registry_${t})
+  set_tests_properties(registry.unit.${t} PROPERTIES LABELS unit)
+endforeach()
+
+set(gate_registry_scenarios
+  http_oci docker_v2 compression multiarch tls basic_auth token_auth faults cache hostile)
+foreach(s ${gate_registry_scenarios})
+  add_test(NAME registry.${s}
+    COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/registry/regtest.py ${s}
+            --gate $<TARGET_FILE:gate> --vectors ${PROJECT_SOURCE_DIR}/fixtures/vectors)
+  set_tests_properties(registry.${s} PROPERTIES LABELS registry TIMEOUT 900)
+endforeach()
