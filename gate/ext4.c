@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gosort.h"
 #include "limits.h"
 
 #define BLOCK                   GATE_EXT4_BLOCK_SIZE
@@ -459,24 +460,29 @@ static int get_xattrs(const unsigned char *b, size_t b_len, uint16_t offset_delt
 /* reference: the block's entries are ordered with
  *   a.index < b.index || len(a.name) < len(b.name) || a.name < b.name
  * which is not a strict weak order, so the result depends on the sort
- * algorithm: Go's sort.Slice, an insertion sort for up to 12 elements. */
-static int xentry_less(const struct xentry *a, const struct xentry *b)
+ * algorithm: Go's sort.Slice, reproduced in gosort.c. */
+static int xentry_less(void *ctx, size_t i, size_t j)
 {
+	const struct xentry *a = (const struct xentry *)ctx + i, *b = (const struct xentry *)ctx + j;
 	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
 	int c = memcmp(a->name, b->name, n);
 
 	return a->index < b->index || a->name_len < b->name_len || c < 0;
 }
 
+static void xentry_swap(void *ctx, size_t i, size_t j)
+{
+	struct xentry *xs = ctx, t = xs[i];
+
+	xs[i] = xs[j];
+	xs[j] = t;
+}
+
 static void sort_block_xattrs(struct xentry *xs, size_t n)
 {
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && xentry_less(&xs[j], &xs[j - 1]); j--) {
-			struct xentry t = xs[j];
+	struct gate_gosort s = { xentry_less, xentry_swap, xs };
 
-			xs[j] = xs[j - 1];
-			xs[j - 1] = t;
-		}
+	gate_gosort_slice(&s, n);
 }
 
 static int cmp_xattr_name(const void *a, const void *b)

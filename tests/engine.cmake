@@ -1,0 +1,7 @@
+# Unit tests of the layer engine's own pieces (label: unit).
+add_executable(test_gosort unit/test_gosort.c)
+target_link_libraries(test_gosort PRIVATE gatecore)
+add_test(NAME unit.gosort
+  COMMAND test_gosort ${PROJECT_SOURCE_DIR}/fixtures/gosort/cases.in
+                      ${PROJECT_SOURCE_DIR}/fixtures/gosort/cases.expected)
+set_tests_properties(unit.gosort PROPERTIES LABELS unit)
