@@ -25,4 +25,6 @@ if(GATE_FUZZ)
 
   gate_add_fuzzer(fuzz_layer ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_layer.c
                   ${PROJECT_SOURCE_DIR}/fixtures/vectors)
+  gate_add_fuzzer(fuzz_tar ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_tar.c
+                  ${PROJECT_SOURCE_DIR}/fixtures/tar/crafted)
 endif()
