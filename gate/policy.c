@@ -598,18 +598,21 @@ static int read_env_rule(struct gate_env_rule *r, json_t *o, gate_err *err)
 	pattern = json_object_get(o, "pattern");
 	if (!pattern)
 		pattern = json_object_get(o, "rule");
-	if (!pattern)
-		return split_env_rule(r, o, err);
-	if (!json_is_string(pattern))
+	if (!pattern) {
+		if (split_env_rule(r, o, err))
+			return -1;
+	} else if (!json_is_string(pattern)) {
 		return gate_err_set(err, GATE_EINPUT, "env rule pattern is not a string");
-	if (!(r->pattern = gate_strdup(json_string_value(pattern), err)))
-		return -1;
-	if (!json_object_get(o, "strategy"))
-		r->strategy = gate_strdup("string", err);
-	else if (opt_string(&r->strategy, o, "strategy", err) || !r->strategy)
-		return gate_err_set(err, GATE_EINPUT, "env rule strategy is not a string");
-	if (!r->strategy)
-		return -1;
+	} else {
+		if (!(r->pattern = gate_strdup(json_string_value(pattern), err)))
+			return -1;
+		if (!json_object_get(o, "strategy"))
+			r->strategy = gate_strdup("string", err);
+		else if (opt_string(&r->strategy, o, "strategy", err) || !r->strategy)
+			return gate_err_set(err, GATE_EINPUT, "env rule strategy is not a string");
+		if (!r->strategy)
+			return -1;
+	}
 	req = json_object_get(o, "required");
 	if (req && !json_is_boolean(req))
 		return gate_err_set(err, GATE_EINPUT, "env rule 'required' is not a boolean");

@@ -142,6 +142,7 @@ int gate_template_arm_read(struct gate_model *m, const char *buf, size_t len,
 	json_t *root, *proot = NULL;
 	size_t before = m->groups_count;
 	enum gate_json_kind found;
+	const char *schema;
 	int rc = -1;
 
 	if (!(root = load(buf, len, err)))
@@ -151,6 +152,12 @@ int gate_template_arm_read(struct gate_model *m, const char *buf, size_t len,
 		*kind = found;
 	if (*kind == GATE_JSON_POLICY) {
 		rc = 0;
+		goto out;
+	}
+	schema = json_string_value(json_object_get(root, "$schema"));
+	if (schema && strstr(schema, "deploymentParameters")) {
+		gate_err_set(err, GATE_EINPUT, "a deployment parameters file: give it with -p "
+			     "after its template");
 		goto out;
 	}
 	if (*kind == GATE_JSON_ARM && found != GATE_JSON_ARM) {

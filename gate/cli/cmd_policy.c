@@ -483,11 +483,15 @@ static int parse_args(struct policy_opts *o, int argc, char **argv, bool allow_f
 			}
 			break;
 		case 'f':
-			if (allow_format && !strcmp(optarg, "text"))
+			if (!allow_format) {
+				fprintf(stderr, "gate: --format applies to 'gate policy show' only\n");
+				return GATE_EINPUT;
+			}
+			if (!strcmp(optarg, "text"))
 				o->format = FORMAT_TEXT;
-			else if (allow_format && !strcmp(optarg, "json"))
+			else if (!strcmp(optarg, "json"))
 				o->format = FORMAT_JSON;
-			else if (allow_format && !strcmp(optarg, "rego"))
+			else if (!strcmp(optarg, "rego"))
 				o->format = FORMAT_REGO;
 			else {
 				fprintf(stderr, "gate: unknown format '%s' (text, json or rego)\n", optarg);
@@ -518,11 +522,13 @@ int cmd_policy(int argc, char **argv)
 	bool show;
 	int rc;
 
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc < 2 || (strcmp(argv[1], "show") && strcmp(argv[1], "hostdata"))) {
-		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			usage(stdout);
-			return 0;
-		}
+		if (argc >= 2)
+			fprintf(stderr, "gate: '%s' is not a policy command\n", argv[1]);
 		usage(stderr);
 		return GATE_EINPUT;
 	}
