@@ -982,13 +982,16 @@ static int special_begin(gate_tar *t, gate_err *err)
 	t->phys = t->size;
 	t->pad = -t->phys & (BLOCK_SIZE - 1);
 	if (t->typeflag == 'x' || t->typeflag == 'g') {
-		if (t->pax_cap < (size_t)t->size) {
-			unsigned char *p = realloc(t->pax, (size_t)t->size);
+		/* Never NULL, even for an empty header: parse_pax does
+		 * pointer arithmetic on it. */
+		if (!t->pax || t->pax_cap < (size_t)t->size) {
+			size_t cap = t->size ? (size_t)t->size : 1;
+			unsigned char *p = realloc(t->pax, cap);
 
 			if (!p)
 				return gate_err_nomem(err);
 			t->pax = p;
-			t->pax_cap = (size_t)t->size;
+			t->pax_cap = cap;
 		}
 		/* The new header replaces the pending one, even if empty. */
 		t->have_pax = false;
