@@ -11,10 +11,13 @@ foreach(t ref auth)
 endforeach()
 
 set(gate_registry_scenarios
-  http_oci docker_v2 compression multiarch tls basic_auth token_auth faults cache hostile)
+  http_oci docker_v2 compression multiarch tls basic_auth token_auth faults cache hostile large)
 foreach(s ${gate_registry_scenarios})
   add_test(NAME registry.${s}
     COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/registry/regtest.py ${s}
             --gate $<TARGET_FILE:gate> --vectors ${PROJECT_SOURCE_DIR}/fixtures/vectors)
   set_tests_properties(registry.${s} PROPERTIES LABELS registry TIMEOUT 900)
+  if(s STREQUAL large)
+    set_tests_properties(registry.${s} PROPERTIES LABELS "registry;slow")
+  endif()
 endforeach()
