@@ -1032,7 +1032,9 @@ static int scan_statement(struct rego *r)
 	return 0;
 }
 
-static int classify(struct gate_policy *p, bool open, bool shell, gate_err *err)
+/* unread: the text has parts the scanner could not interpret, already
+ * given as reasons. */
+static int classify(struct gate_policy *p, bool open, bool shell, bool unread, gate_err *err)
 {
 	size_t before = p->reasons.n;
 	bool debug;
@@ -1051,8 +1053,7 @@ static int classify(struct gate_policy *p, bool open, bool shell, gate_err *err)
 		p->class = GATE_POLICY_OPEN_DOOR;
 	else if (debug)
 		p->class = GATE_POLICY_DEBUG;
-	else if (p->notes_count || (p->dialect == GATE_DIALECT_REGO && !p->containers_count &&
-				    !p->fragments_count))
+	else if (unread || p->notes_count)
 		p->class = GATE_POLICY_HAND_WRITTEN;
 	else if (p->dialect == GATE_DIALECT_LEGACY_JSON)
 		p->class = GATE_POLICY_LEGACY_JSON;
@@ -1075,7 +1076,7 @@ static int scan_rego(struct gate_policy *p, struct scan *s, gate_err *err)
 	}
 	if (!r.has_containers && reason(p, err, "no 'containers' binding"))
 		return -1;
-	return classify(p, r.open, r.shell, err);
+	return classify(p, r.open, r.shell, !r.has_containers, err);
 }
 
 /* Legacy arrays are {"length": N, "elements": {"0": ..., "N-1": ...}}. */
@@ -1169,7 +1170,7 @@ static int scan_legacy(struct gate_policy *p, struct scan *s, gate_err *err)
 		goto out;
 	if ((v = json_object_get(plain, "containers")) && read_containers(p, v, &shell, err))
 		goto out;
-	rc = classify(p, json_is_true(json_object_get(plain, "allow_all")), shell, err);
+	rc = classify(p, json_is_true(json_object_get(plain, "allow_all")), shell, false, err);
 out:
 	json_decref(plain);
 	json_decref(root);

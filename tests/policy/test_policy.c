@@ -459,6 +459,11 @@ static void test_policy_errors(void)
 	}
 	gate_policy_free(p);
 
+	/* An empty list lets no container run: nothing unread about it. */
+	p = parse_text("package policy\ncontainers := []\n", &err);
+	CHECK(p && p->class == GATE_POLICY_NORMAL && p->reasons.n == 0);
+	gate_policy_free(p);
+
 	/* A flag bound to something other than a boolean is a note. */
 	p = parse_text("containers := []\nallow_dump_stacks := data.x\n", &err);
 	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 1);
@@ -708,6 +713,18 @@ static void test_readers(void)
 	CHECK_STR(m.format, "aci-json");
 	CHECK(m.groups_count == 1 && !m.groups[0].has_policy);
 	gate_model_free(&m);
+
+	/* Profiles, types in any case, symbolic resource names, copy loops. */
+	CHECK(read_buf(&m, "{\"resources\": {\"web\": {\"type\": \"microsoft.containerinstance/CONTAINERGROUPPROFILES\","
+		       " \"name\": \"p\", \"properties\": {\"containers\": [{\"name\": \"c\","
+		       " \"properties\": {\"image\": \"i\"}}]}}}}", GATE_INPUT_AUTO, &err) == 0);
+	CHECK(m.groups_count == 1);
+	if (m.groups_count == 1)
+		CHECK_STR(m.groups[0].where, "resources.web");
+	gate_model_free(&m);
+	EXPECT_READ_ERROR("{\"resources\": [{\"type\": \"Microsoft.ContainerInstance/containerGroups\","
+			  " \"copy\": {\"count\": 2}}]}", GATE_INPUT_AUTO,
+			  "resources[0]: unsupported expression: 'copy' loops");
 
 	/* Forced formats that do not fit. */
 	EXPECT_READ_ERROR("{\"containers\": []}", GATE_INPUT_ARM, "mem: not an ARM template");
