@@ -14,9 +14,14 @@
  *
  *   entry(header) data(bytes)* entry_end()
  *
- * data() receives the entry's logical content: header->size bytes for
- * regular files, with sparse holes expanded as zeros (streamed, never held),
- * and nothing for header-only types ('1' to '6').
+ * data() receives the entry's logical content, never 0 bytes at a time:
+ * header->size bytes for every type but the header-only ones ('1' to '6',
+ * which get none), with sparse holes expanded as zeros (streamed, never
+ * held).  entry_end() follows every entry(), also for empty entries.
+ *
+ * Memory: one PAX header (at most GATE_MAX_PAX_HEADER_SIZE bytes) and its
+ * record index, one sparse map (at most GATE_MAX_SPARSE_ENTRIES entries),
+ * two long names; nothing grows with the data.
  *
  * What Go returns and tar2ext4 then does, for the ext4 layer to mimic:
  *  - typeflag '0' (also V7 '\0' files), '2'..'6': as named.  '1': fs.Link.
