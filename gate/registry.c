@@ -361,8 +361,11 @@ static int pick_platform(struct session *s, json_t *index, const char *os, const
 
 /* --- config --- */
 
+/* Reads the diff_ids, and the platform unless an index named it already.
+ * want_os: the platform the config must be for, or NULL. */
 static int fetch_config(struct session *s, json_t *manifest, size_t layer_count, char *platform,
-			size_t platform_size, gate_err *err)
+			size_t platform_size, const char *want_os, const char *want_arch,
+			const char *want_variant, gate_err *err)
 {
 	json_t *desc = json_object_get(manifest, "config"), *cfg = NULL, *ids;
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
@@ -426,6 +429,12 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 	if (!platform[0])
 		snprintf(platform, platform_size, "%.40s/%.40s%s%.12s", os ? os : "unknown",
 			 arch ? arch : "unknown", variant ? "/" : "", variant ? variant : "");
+	if (want_os && (!os || strcmp(os, want_os) || !arch || strcmp(arch, want_arch) ||
+			(*want_variant && (!variant || strcmp(variant, want_variant))))) {
+		gate_err_set(err, GATE_EINPUT, "image is for %s, not %s/%s%s%s", platform, want_os, want_arch,
+			     *want_variant ? "/" : "", want_variant);
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(cfg);
@@ -524,12 +533,11 @@ static int resolve(struct session *s, gate_err *err)
 		}
 		L->size = (uint64_t)lsize;
 	}
-	if (fetch_config(s, root, img->layer_count, img->platform, sizeof(img->platform), err))
+	/* A single-platform image is taken as it is, unless a platform was
+	 * asked for; an index entry's platform was matched already. */
+	if (fetch_config(s, root, img->layer_count, img->platform, sizeof(img->platform),
+			 o->platform && !img->platform[0] ? os : NULL, arch, variant, err))
 		goto out;
-	if (o->platform && strncmp(img->platform, platform, strlen(platform))) {
-		gate_err_set(err, GATE_EINPUT, "image is for %s, not %s", img->platform, platform);
-		goto out;
-	}
 	for (i = 0; i < img->layer_count; i++)
 		memcpy(img->layers[i].diff_id, s->diff_ids[i], GATE_DIGEST_SIZE);
 	rc = 0;

@@ -528,7 +528,10 @@ def s_http_oci():
     expect_fail(ins + [host + "/App/oci:v1"], 2, "lowercase")
     expect_fail(ins + [host + "/app/oci:v1@sha256:abc"], 2, "digest")
     expect_fail([host + "/app/oci:v1"], 3, "")   # not named insecure: TLS is required
-    expect_fail(ins + ["--platform", "linux/arm64", host + "/app/oci:v1"], 2, "linux/amd64")
+    expect_fail(ins + ["--platform", "linux/arm64", host + "/app/oci:v1"], 2, "image is for linux/amd64, not linux/arm64")
+    expect_fail(ins + ["--platform", "linux/amd", host + "/app/oci:v1"], 2, "not linux/amd")
+    expect_fail(ins + ["--platform", "linux/amd64/v2", host + "/app/oci:v1"], 2, "not linux/amd64/v2")
+    expect_hashes(ins + ["--platform", "linux/amd64", host + "/app/oci:v1"], BASIC_LAYERS)
 
 
 def s_docker_v2():
@@ -696,6 +699,18 @@ def s_token_auth():
     dc = os.path.join(TMP, "dockercfg")
     write_json(os.path.join(dc, "config.json"), {"auths": {host: {"identitytoken": refresh}}})
     expect_hashes(ins + [ref], BASIC_LAYERS, env={"DOCKER_CONFIG": dc})
+    # A credential helper answering with Docker's "<token>" user holds a refresh token.
+    bindir = os.path.join(TMP, "bin")
+    os.makedirs(bindir)
+    helper = os.path.join(bindir, "docker-credential-acr")
+    with open(helper, "w") as f:
+        f.write("#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%%s\",\"Username\":\"<token>\",\"Secret\":\"%s\"}' \"$server\"\n"
+                % refresh)
+    os.chmod(helper, 0o755)
+    write_json(os.path.join(dc, "config.json"), {"credsStore": "acr"})
+    before = len(tokens.issued)
+    expect_hashes(ins + [ref], BASIC_LAYERS, env={"DOCKER_CONFIG": dc, "PATH": bindir + ":" + gate_env()["PATH"]})
+    check(len(tokens.issued) > before, "no token was issued for the helper's refresh token")
 
     # Anonymous pulls and OAuth-style "access_token" answers.
     anon = TokenService(anonymous=True, field="access_token")
