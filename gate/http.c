@@ -567,6 +567,9 @@ int gate_http_do(gate_http *h, const struct gate_http_req *req,
 			goto out;
 		}
 		resp_reset(resp);
+		free(x.location);
+		free(x.retry_after);
+		x.location = x.retry_after = NULL;
 		x.too_large = 0;
 		crc = perform(h, &x, url, &cur, send_auth, errbuf);
 		resp->attempts++;

@@ -210,7 +210,7 @@ int gate_cli_hash_images(int argc, char **argv)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
@@ -275,6 +275,9 @@ int gate_cli_hash_images(int argc, char **argv)
 		case 'h':
 			gate_cli_hash_images_usage(stdout);
 			rc = 0;
+			goto out;
+		case ':':
+			fprintf(stderr, "gate: hash: option '%s' needs a value\n", argv[optind - 1]);
 			goto out;
 		default:
 			fprintf(stderr, "gate: hash: unknown option '%s'\n", argv[optind - 1]);

@@ -528,6 +528,13 @@ def s_http_oci():
     expect_fail(ins + [host + "/App/oci:v1"], 2, "lowercase")
     expect_fail(ins + [host + "/app/oci:v1@sha256:abc"], 2, "digest")
     expect_fail([host + "/app/oci:v1"], 3, "")   # not named insecure: TLS is required
+    # Usage errors are exit 2 and reach no registry.
+    expect_fail([], 2, "usage")
+    expect_fail(ins + [host + "/app/oci:v1", "--jobs"], 2, "needs a value")
+    expect_fail(ins + ["--jobs", "0", host + "/app/oci:v1"], 2, "--jobs")
+    expect_fail(ins + ["--format", "yaml", host + "/app/oci:v1"], 2, "--format")
+    expect_fail(ins + ["--bogus", host + "/app/oci:v1"], 2, "unknown option")
+    expect_fail(["--cache", TMP, "--no-cache", host + "/app/oci:v1"], 2, "exclude")
     expect_fail(ins + ["--platform", "linux/arm64", host + "/app/oci:v1"], 2, "image is for linux/amd64, not linux/arm64")
     expect_fail(ins + ["--platform", "linux/amd", host + "/app/oci:v1"], 2, "not linux/amd")
     expect_fail(ins + ["--platform", "linux/amd64/v2", host + "/app/oci:v1"], 2, "not linux/amd64/v2")
@@ -956,6 +963,8 @@ def s_hostile():
     # Longer than the descriptor says.
     ev.image("toolong", "v1", good, blobs={"symlinks": good[1]["blob"] + b"\0" * 4096})
     expect_fail(ins + r("toolong"), 3, "larger than")
+    # One bad image among good ones: no hash at all, not a partial list.
+    expect_fail(ins + r("sane") + r("baddigest") + r("sane"), 3, "baddigest")
     # The registry lies about the manifest digest.
     ev.image("liar", "v1", good)
     st, hd, body = ev.routes["/v2/liar/manifests/v1"]
