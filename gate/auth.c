@@ -575,8 +575,9 @@ static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const 
 		if (resp.status == 200)
 			rc = token_from_response(&resp, c->realm, out, err);
 		else if (resp.status == 401 || resp.status == 403)
-			gate_err_set(err, GATE_EVERIFY, "token endpoint %s refused %s (HTTP %ld)", c->realm,
-				     creds ? creds->source : "anonymous access", resp.status);
+			gate_err_set(err, GATE_EVERIFY, "token endpoint %s refused %s%s (HTTP %ld)", c->realm,
+				     creds ? "credentials from " : "anonymous access", creds ? creds->source : "",
+				     resp.status);
 		else
 			gate_err_set(err, GATE_EVERIFY, "token endpoint %s answered HTTP %ld", c->realm, resp.status);
 	}

@@ -14,7 +14,8 @@ endforeach()
 # end is fixed: every zstd layer now ends in "unexpected end of compressed
 # data", with `gate hash --tar x.tar.zst` too.
 set(gate_registry_scenarios
-  http_oci docker_v2 compression multiarch tls basic_auth token_auth faults cache hostile large)
+  http_oci docker_v2 compression multiarch tls basic_auth token_auth token_registry faults cache hostile
+  large)
 foreach(s ${gate_registry_scenarios})
   add_test(NAME registry.${s}
     COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/registry/regtest.py ${s}

@@ -194,7 +194,7 @@ class Pusher:
 # --- the real registry -------------------------------------------------------
 
 class Registry:
-    def __init__(self, name, tls=None, htpasswd=None):
+    def __init__(self, name, tls=None, htpasswd=None, token=None):
         self.dir = os.path.join(TMP, name)
         os.makedirs(self.dir)
         self.port = free_port()
@@ -208,6 +208,9 @@ class Registry:
             cfg += ["  tls:", "    certificate: %s" % tls[0], "    key: %s" % tls[1]]
         if htpasswd:
             cfg += ["auth:", "  htpasswd:", "    realm: gate-test", "    path: %s" % htpasswd]
+        if token:
+            cfg += ["auth:", "  token:", "    realm: %s" % token.realm, "    service: gate-test",
+                    "    issuer: %s" % token.ISSUER, "    rootcertbundle: %s" % token.cert]
         path = os.path.join(self.dir, "config.yml")
         with open(path, "w") as f:
             f.write("\n".join(cfg) + "\n")
@@ -433,12 +436,15 @@ class TokenService:
         if not ok:
             reply(h, 401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {"Content-Type": "application/json"})
             return
-        tok = secrets.token_urlsafe(24)
+        tok = self.make_token(scope)
         with self.lock:
             self.issued.add(tok)
             self.scopes.append(scope)
         reply(h, 200, json.dumps({self.field: tok, "expires_in": 300}).encode(),
               {"Content-Type": "application/json"})
+
+    def make_token(self, scope):
+        return secrets.token_urlsafe(24)
 
     def handle(self, h):
         u = urllib.parse.urlsplit(h.path)
@@ -461,6 +467,43 @@ class TokenService:
         else:
             ok = self.anonymous
         self.grant(h, ok and q.get("service") == ["gate-test"], q.get("scope", [""])[0])
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+class JwtTokenService(TokenService):
+    """Issues the RS256 JWTs that docker-registry's token auth verifies."""
+
+    ISSUER = "gate-test-issuer"
+
+    def __init__(self, **kw):
+        d = os.path.join(TMP, "jwt")
+        os.makedirs(d)
+        self.key, self.cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.key,
+                        "-out", self.cert, "-days", "2", "-subj", "/CN=gate test token signer"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        der = subprocess.run(["openssl", "x509", "-in", self.cert, "-outform", "DER"],
+                             stdout=subprocess.PIPE, check=True).stdout
+        self.x5c = base64.b64encode(der).decode()
+        super().__init__(**kw)
+
+    def make_token(self, scope):
+        access = []
+        for one in scope.split():
+            typ, _, rest = one.partition(":")
+            name, _, actions = rest.rpartition(":")
+            access.append({"type": typ, "name": name, "actions": actions.split(",")})
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
+        claims = {"iss": self.ISSUER, "sub": "gate-test", "aud": "gate-test", "exp": now + 300,
+                  "nbf": now - 10, "iat": now, "jti": secrets.token_hex(8), "access": access}
+        signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing_input,
+                             stdout=subprocess.PIPE, check=True).stdout
+        return signing_input.decode() + "." + b64url(sig)
 
 
 def bearer_hook(tokens, scope):
@@ -724,6 +767,26 @@ def s_token_auth():
     proxy2 = Proxy(reg.port, bearer_hook(anon, "repository:team/app:pull"))
     expect_hashes(ins + ["127.0.0.1:%d/team/app:v1" % proxy2.port], BASIC_LAYERS)
     check(len(anon.issued) >= 1, "no anonymous token was fetched")
+
+
+def s_token_registry():
+    """docker-registry's own token auth, verifying the JWTs of the harness."""
+    tokens = JwtTokenService(users={USER: PASSWORD}, anonymous=False)
+    reg = Registry("reg", token=tokens)
+    push = "Bearer " + tokens.make_token("repository:tok/app:pull,push")
+    Pusher(reg.port, auth=push).image("tok/app", "v1", [make_layer(n) for n in BASIC_LAYERS])
+    host = "127.0.0.1:%d" % reg.port
+    ref = host + "/tok/app:v1"
+    ins = ["--insecure-registry", "127.0.0.1"]
+    out, err = expect_hashes(ins + ["--creds", "%s:%s" % (USER, PASSWORD), ref], BASIC_LAYERS)
+    check(tokens.scopes and all(sc == "repository:tok/app:pull" for sc in tokens.scopes),
+          "scopes asked for: %r" % tokens.scopes)
+    expect_fail(ins + [ref], 3, "token endpoint")
+    expect_fail(ins + ["--creds", USER + ":wrong", ref], 3, "refused")
+    # A token for another repository is refused by the registry itself.
+    other = JwtTokenService.make_token(tokens, "repository:other/app:pull")
+    tokens.make_token = lambda scope: other
+    expect_fail(ins + ["--creds", "%s:%s" % (USER, PASSWORD), ref], 3, "authentication failed")
 
 
 def s_faults():
@@ -1049,6 +1112,7 @@ SCENARIOS = {
     "tls": s_tls,
     "basic_auth": s_basic_auth,
     "token_auth": s_token_auth,
+    "token_registry": s_token_registry,
     "faults": s_faults,
     "cache": s_cache,
     "hostile": s_hostile,
