@@ -828,17 +828,14 @@ static bool rec_is(const struct pax_rec *r, const char *s)
 	return r && r->val_size == strlen(s) && !memcmp(r->val, s, r->val_size);
 }
 
-/* Go's next() once a header is neither PAX nor a GNU long name or link. */
-static int resolve(gate_tar *t, gate_err *err)
+/* Name and link name: the header's, then PAX path/linkpath, then GNU
+ * long ones, as Go's next() applies them. */
+static int resolve_names(gate_tar *t, gate_err *err)
 {
-	struct gate_tar_header *h = &t->hdr;
-	const struct pax_rec *r, *major, *minor;
+	const struct pax_rec *r;
 	const char *src;
 	size_t n;
-	bool v1;
 
-	if (merge_pax(t, err))
-		return -1;
 	src = t->raw_name, n = strlen(t->raw_name);
 	if ((r = pax_val(t, "path")))
 		src = (const char *)r->val, n = r->val_size;
@@ -852,53 +849,46 @@ static int resolve(gate_tar *t, gate_err *err)
 		src = (const char *)r->val, n = r->val_size;
 	if (t->longlink_size)
 		src = t->longlink, n = t->longlink_size;
-	if (set_name(t, t->linkname, src, n, "link name", err))
+	return set_name(t, t->linkname, src, n, "link name", err);
+}
+
+/* Go's readOldGNUSparseMap(): the map starts in the header block. */
+static int old_gnu_sparse(gate_tar *t, gate_err *err)
+{
+	bool bad = false;
+
+	if (t->fmt != FORMAT_GNU)
+		return fail(t, err, "old gnu sparse header without gnu magic");
+	t->hdr.size = num(t, f_gnu_realsize, &bad);
+	if (bad)
+		return fail(t, err, "invalid old gnu sparse size");
+	if (t->hdr.size < 0)
+		return fail(t, err, "negative sparse size");
+	sparse_begin(t);
+	if (gnu_sparse_entries(t, t->blk + OFF_GNU_SPARSE, GNU_SPARSE_HDR_ENTRIES, err))
 		return -1;
-
-	/* Go 1.19 maps V7 regular files by the final name. */
-	if (t->typeflag == '\0') {
-		n = strlen(t->name);
-		t->typeflag = n && t->name[n - 1] == '/' ? '5' : '0';
+	if (t->blk[OFF_GNU_SPARSE + 24 * GNU_SPARSE_HDR_ENTRIES]) {
+		t->state = S_GNU_SPARSE;
+		return 0;
 	}
-	h->typeflag = t->typeflag;
-	h->size = t->size;
-	/* Go's second handleRegularFile(): header-only types have no data
-	 * section, whatever their size says. */
-	t->phys = is_header_only(t->typeflag) ? 0 : t->size;
-	if (t->phys < 0)
-		return fail(t, err, "negative size");
-	t->pad = -t->phys & (BLOCK_SIZE - 1);
-	dense_begin(t);
+	return emit(t, err);
+}
 
-	if (t->typeflag == 'S') {
-		bool bad = false;
+/* Go's readGNUSparsePAXHeaders(): 0.0 and 0.1 keep the map in PAX
+ * records, 1.0 at the start of the data; an unknown version or no map at
+ * all is a plain file. */
+static int pax_sparse(gate_tar *t, gate_err *err)
+{
+	const struct pax_rec *r, *major = pax_get(t, "GNU.sparse.major"),
+			     *minor = pax_get(t, "GNU.sparse.minor");
+	bool v1;
 
-		if (t->fmt != FORMAT_GNU)
-			return fail(t, err, "old gnu sparse header without gnu magic");
-		h->size = num(t, f_gnu_realsize, &bad);
-		if (bad)
-			return fail(t, err, "invalid old gnu sparse size");
-		if (h->size < 0)
-			return fail(t, err, "negative sparse size");
-		sparse_begin(t);
-		if (gnu_sparse_entries(t, t->blk + OFF_GNU_SPARSE, GNU_SPARSE_HDR_ENTRIES, err))
-			return -1;
-		if (t->blk[OFF_GNU_SPARSE + 24 * GNU_SPARSE_HDR_ENTRIES]) {
-			t->state = S_GNU_SPARSE;
-			return 0;
-		}
-		return emit(t, err);
-	}
-
-	/* Go's readGNUSparsePAXHeaders(). */
-	major = pax_get(t, "GNU.sparse.major");
-	minor = pax_get(t, "GNU.sparse.minor");
 	if (rec_is(major, "0") && (rec_is(minor, "0") || rec_is(minor, "1")))
 		v1 = false;
 	else if (rec_is(major, "1") && rec_is(minor, "0"))
 		v1 = true;
 	else if ((major && major->val_size) || (minor && minor->val_size))
-		return emit(t, err);    /* unknown version: not sparse */
+		return emit(t, err);
 	else if (map_init(&(struct map_iter){ 0 }, t))
 		v1 = false;
 	else
@@ -911,20 +901,41 @@ static int resolve(gate_tar *t, gate_err *err)
 		set_what(t, t->name, r->val_size);
 	}
 	if ((r = pax_val(t, "GNU.sparse.size")) || (r = pax_val(t, "GNU.sparse.realsize")))
-		if (parse_dec(r->val, r->val_size, &h->size))
+		if (parse_dec(r->val, r->val_size, &t->hdr.size))
 			return fail(t, err, "invalid gnu sparse size");
-	sparse_begin(t);
-	if (h->size < 0)
+	if (t->hdr.size < 0)
 		return fail(t, err, "negative sparse size");
-	if (!v1) {
-		if (pax_sparse_0x1(t, err))
-			return -1;
-		return emit(t, err);
-	}
+	sparse_begin(t);
+	if (!v1)
+		return pax_sparse_0x1(t, err) ? -1 : emit(t, err);
 	memset(&t->tok, 0, sizeof(t->tok));
 	t->tok_seen = 0;
 	t->state = S_SPARSE_MAP;
 	return 0;
+}
+
+/* Go's next() once a header is neither PAX nor a GNU long name or link. */
+static int resolve(gate_tar *t, gate_err *err)
+{
+	size_t n;
+
+	if (merge_pax(t, err) || resolve_names(t, err))
+		return -1;
+	/* Go 1.19 maps V7 regular files by the final name. */
+	if (t->typeflag == '\0') {
+		n = strlen(t->name);
+		t->typeflag = n && t->name[n - 1] == '/' ? '5' : '0';
+	}
+	t->hdr.typeflag = t->typeflag;
+	t->hdr.size = t->size;
+	/* Go's second handleRegularFile(): header-only types have no data
+	 * section, whatever their size says. */
+	t->phys = is_header_only(t->typeflag) ? 0 : t->size;
+	if (t->phys < 0)
+		return fail(t, err, "negative size");
+	t->pad = -t->phys & (BLOCK_SIZE - 1);
+	dense_begin(t);
+	return t->typeflag == 'S' ? old_gnu_sparse(t, err) : pax_sparse(t, err);
 }
 
 /* A 'g' header: Go returns it as an entry with only Name, Typeflag and
@@ -1062,7 +1073,8 @@ static int pump(gate_tar *t, const unsigned char **p, size_t *len, gate_err *err
 
 	if (t->skip) {
 		n = (int64_t)*len < t->phys ? (int64_t)*len : t->phys;
-		*p += n, *len -= (size_t)n, t->phys -= n;
+		if (n)  /* *p is NULL when called from finish */
+			*p += n, *len -= (size_t)n, t->phys -= n;
 		return t->phys ? 0 : data_done(t, err);
 	}
 	while (t->pos < t->lsize) {
