@@ -2,8 +2,8 @@
 # archive/tar makes of each input, in tardump's listing form:
 #   NAME.list   every entry, with a sha256 of its data, read as tar2ext4
 #               reads it; must match whatever the chunk size
-#   NAME.trunc  "OFFSET STATUS ENTRIES" for the input cut at each of its
-#               first 64 block boundaries and inside blocks
+#   NAME.trunc  "OFFSET STATUS ENTRIES" for the input cut at and inside
+#               its first 64 blocks (see fixtures/tar/README.md)
 # Inputs are the layer vectors and the hand-made corner cases in
 # fixtures/tar/crafted.
 add_executable(tardump tools/tardump.c)
