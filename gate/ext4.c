@@ -436,12 +436,19 @@ static int get_xattrs(const unsigned char *b, size_t b_len, uint16_t offset_delt
 		char name[300];
 		int n;
 
-		if (b_len - pos < 16 || eb[0] == 0)
+		if (eb[0] == 0)
 			break;
 		name_len = eb[0];
+		/* The reference panics (so makes no image) where this fails:
+		 * a short tail, eb[16:16+nameLen] with the end computed in
+		 * uint8 (names of 240..255 bytes), a value out of the table,
+		 * or an entry running past the end. */
+		if (16 + name_len > b_len - pos || (uint8_t)(16 + name_len) < 16 ||
+		    xentry_len(name_len) > b_len - pos)
+			return gate_err_set(err, GATE_EINPUT, "xattr table cannot be read back");
 		off = (uint16_t)(get16(eb + 2) - offset_delta);
 		value_size = get32(eb + 8);
-		if (16 + name_len > b_len - pos || off > b_len || value_size > b_len - off)
+		if (off > b_len || value_size > b_len - off)
 			return gate_err_set(err, GATE_EINPUT, "xattr table cannot be read back");
 		n = 0;
 		for (size_t i = 0; i < N_PREFIXES; i++)
@@ -681,7 +688,7 @@ static int clean_path(gate_ext4 *w, const char *name, gate_err *err)
 			continue;
 		}
 		if (len + (len ? 1 : 0) + n > GATE_MAX_NAME_SIZE)
-			return gate_err_set(err, GATE_EINPUT, "%s: name too long", name);
+			return gate_err_set(err, GATE_EINPUT, "name too long");
 		if (len)
 			out[len++] = '/';
 		memcpy(out + len, s, n);
@@ -717,8 +724,7 @@ static int lookup(gate_ext4 *w, const char *name, int must_exist, struct lookup 
 	lk->childname = slash ? slash + 1 : w->name_buf;
 	lk->childname_len = strlen(lk->childname);
 	if (lk->childname_len > 0xff)
-		return gate_err_set(err, GATE_EINPUT, "%s: invalid name (component longer than 255 bytes)",
-				    name);
+		return gate_err_set(err, GATE_EINPUT, "invalid name: a component is over 255 bytes");
 	if (slash) {
 		const char *p = w->name_buf;
 
@@ -734,7 +740,7 @@ static int lookup(gate_ext4 *w, const char *name, int must_exist, struct lookup 
 		}
 	}
 	if (!dir || !is_dir(dir))
-		return gate_err_set(err, GATE_EINPUT, "%s: path not found", name);
+		return gate_err_set(err, GATE_EINPUT, "path not found");
 	lk->dir = dir;
 	{
 		struct dirent_ *d = dir_find(dir->dir, lk->childname, lk->childname_len);
@@ -742,7 +748,7 @@ static int lookup(gate_ext4 *w, const char *name, int must_exist, struct lookup 
 		lk->child = d ? d->node : NULL;
 	}
 	if (!lk->child && must_exist)
-		return gate_err_set(err, GATE_EINPUT, "%s: file not found", name);
+		return gate_err_set(err, GATE_EINPUT, "file not found");
 	return 0;
 }
 
@@ -928,7 +934,7 @@ static int make_inode(gate_ext4 *w, const struct gate_ext4_file *f, struct node 
 	} else if (node->flags & EXT4_EXTENTS_FL) {
 		/* Blocks are never freed or reused, so data already written
 		 * cannot be replaced. */
-		return gate_err_set(err, GATE_EINPUT, "cannot overwrite file with non-inline data");
+		return gate_err_set(err, GATE_EINPUT, "cannot overwrite a file that already has data (blocks are never freed)");
 	}
 	node->mode = mode;
 	node->uid = f->uid;
@@ -1026,20 +1032,18 @@ static int create(gate_ext4 *w, const char *name, const struct gate_ext4_file *f
 		if (is_dir(lk.child)) {
 			if (ftype != GATE_S_IFDIR)
 				return gate_err_set(err, GATE_EINPUT,
-						    "%s: cannot replace a directory with a file", name);
+						    "cannot replace a directory with a file");
 			reuse = lk.child;
 		} else if (ftype == GATE_S_IFDIR) {
-			return gate_err_set(err, GATE_EINPUT, "%s: cannot replace a file with a directory",
-					    name);
+			return gate_err_set(err, GATE_EINPUT, "cannot replace a file with a directory");
 		} else if (lk.child->link_count < 2) {
 			reuse = lk.child;
 		}
 	} else if (ftype == GATE_S_IFDIR && lk.dir->link_count >= MAX_LINKS) {
-		return gate_err_set(err, GATE_EINPUT, "%s: exceeded parent directory maximum link count",
-				    name);
+		return gate_err_set(err, GATE_EINPUT, "exceeded parent directory maximum link count");
 	}
 	if (make_inode(w, f, reuse, &child, err))
-		return gate_err_prefix(err, "%s", name);
+		return -1;
 	if (lk.child != child) {
 		if (lk.child)
 			lk.child->link_count--;
@@ -1093,7 +1097,7 @@ int gate_ext4_make_parents(gate_ext4 *w, const char *name, gate_err *err)
 
 			*e = '\0';
 			if (create(w, path, &f, err))
-				return gate_err_prefix(err, "failed while creating parent directories");
+				return gate_err_prefix(err, "parent directory '%s'", path);
 			*e = '/';
 			d = dir_find(cur->dir, p, (size_t)(e - p));
 		}
@@ -1112,20 +1116,17 @@ int gate_ext4_link(gate_ext4 *w, const char *oldname, const char *newname, gate_
 	if (finish_inode(w, err) || lookup(w, newname, 0, &nl, err))
 		return -1;
 	if (nl.child && (is_dir(nl.child) || nl.child->link_count < 2))
-		return gate_err_set(err, GATE_EINPUT, "%s: cannot orphan existing file or directory",
-				    newname);
+		return gate_err_set(err, GATE_EINPUT, "cannot orphan existing file or directory");
 	/* the second lookup reuses name_buf */
 	childname_len = nl.childname_len;
 	memcpy(childname, nl.childname, childname_len);
 	if (lookup(w, oldname, 1, &ol, err))
-		return -1;
+		return gate_err_prefix(err, "link target '%s'", oldname);
 	if (is_dir(ol.child))
-		return gate_err_set(err, GATE_EINPUT, "%s: link target cannot be a directory: %s",
-				    newname, oldname);
+		return gate_err_set(err, GATE_EINPUT, "link target '%s' is a directory", oldname);
 	if (nl.child != ol.child && ol.child->link_count >= MAX_LINKS)
-		return gate_err_set(err, GATE_EINPUT,
-				    "%s: link target would exceed maximum link count: %s", newname,
-				    oldname);
+		return gate_err_set(err, GATE_EINPUT, "link target '%s' would exceed %u links",
+				    oldname, MAX_LINKS);
 	if (nl.child)
 		nl.child->link_count--;
 	ol.child->link_count++;
@@ -1154,7 +1155,7 @@ int gate_ext4_add_xattr(gate_ext4 *w, const char *name, const char *xattr_name,
 	xattr_del(&xl, "system.data");
 	if ((node->mode & GATE_S_IFMT) == GATE_S_IFLNK) {
 		if (node->size > SMALL_SYMLINK_SIZE) {
-			gate_err_set(err, GATE_EINPUT, "%s: cannot retrieve link information", name);
+			gate_err_set(err, GATE_EINPUT, "cannot retrieve link information");
 			goto out;
 		}
 		memcpy(linkname, node->data, (size_t)node->size);

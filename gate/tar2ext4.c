@@ -40,7 +40,7 @@ static int whiteout(struct gate_tar2ext4 *t, const struct gate_tar_header *h, ga
 	if (!strcmp(file, OPAQUE_WHITEOUT)) {
 		snprintf(path, sizeof(path), "%.*s", (int)dir_len, h->name);
 		if (gate_ext4_add_xattr(t->ext4, path, "trusted.overlay.opaque", "y", err))
-			return gate_err_prefix(err, "opaque whiteout");
+			return gate_err_prefix(err, "opaque whiteout of '%s'", path);
 		return 1;
 	}
 	/* the name with ".wh." taken out: "dir/" + the whited-out file */
@@ -51,7 +51,7 @@ static int whiteout(struct gate_tar2ext4 *t, const struct gate_tar_header *h, ga
 		struct gate_ext4_file f = { .mode = GATE_S_IFCHR };
 
 		if (gate_ext4_create(t->ext4, path, &f, err))
-			return gate_err_prefix(err, "failed to create whiteout file for %s", file);
+			return gate_err_prefix(err, "whiteout of '%s'", path);
 	}
 	return 1;
 }
