@@ -150,6 +150,12 @@ static int fail(gate_tar *t, gate_err *err, const char *fmt, ...)
 			    (unsigned long long)t->blk_off, msg);
 }
 
+static int nomem(gate_tar *t, gate_err *err)
+{
+	t->state = S_FAILED;
+	return gate_err_nomem(err);
+}
+
 /* Names are untrusted bytes: messages get a short, printable copy. */
 static void set_what(gate_tar *t, const char *s, size_t n)
 {
@@ -428,7 +434,7 @@ static int add_rec(gate_tar *t, const struct pax_rec *r, gate_err *err)
 		struct pax_rec *p = realloc(t->recs, cap * sizeof(*p));
 
 		if (!p)
-			return gate_err_nomem(err);
+			return nomem(t, err);
 		t->recs = p;
 		t->rec_cap = cap;
 	}
@@ -544,7 +550,7 @@ static int collect_xattrs(gate_tar *t, gate_err *err)
 		t->xattr_cap = t->nrec;
 		if (!t->xattrs || !t->xsort) {
 			t->xattr_cap = 0;
-			return gate_err_nomem(err);
+			return nomem(t, err);
 		}
 	}
 	for (i = 0; i < t->nrec; i++)
@@ -584,7 +590,7 @@ static int sparse_add(gate_tar *t, int64_t off, int64_t len, gate_err *err)
 		struct frag *p = realloc(t->sp, cap * sizeof(*p));
 
 		if (!p)
-			return gate_err_nomem(err);
+			return nomem(t, err);
 		t->sp = p;
 		t->sp_cap = cap;
 	}
@@ -1000,7 +1006,7 @@ static int special_begin(gate_tar *t, gate_err *err)
 			unsigned char *p = realloc(t->pax, cap);
 
 			if (!p)
-				return gate_err_nomem(err);
+				return nomem(t, err);
 			t->pax = p;
 			t->pax_cap = cap;
 		}
