@@ -514,7 +514,7 @@ static bool is_shell(const struct gate_strv *cmd)
 	return false;
 }
 
-/* A string, or null/absent when allow_null; anything else is an error. */
+/* A string, or NULL in *out when null or absent; anything else is an error. */
 static int opt_string(char **out, json_t *o, const char *key, gate_err *err)
 {
 	json_t *v = json_object_get(o, key);

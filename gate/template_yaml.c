@@ -26,13 +26,6 @@ static const struct workload {
 	{ "CronJob", { "spec", "jobTemplate", "spec", "template" } },
 };
 
-struct conv {
-	yaml_document_t *doc;
-	size_t nodes;
-	int depth;
-	gate_err *err;
-};
-
 static int at(gate_err *err, yaml_mark_t mark, const char *msg, const char *detail)
 {
 	return gate_err_set(err, GATE_EINPUT, "line %zu, column %zu: %s%s%s", mark.line + 1,
@@ -49,16 +42,16 @@ static bool matches(const char *s, size_t n, const char *const *words)
 
 /* YAML 1.2 core schema for plain scalars: null, booleans and decimal
  * integers; everything else, and every quoted scalar, is a string. */
-static json_t *scalar(struct conv *c, yaml_node_t *n)
+static json_t *scalar(const yaml_event_t *ev, gate_err *err)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
 	static const char *const trues[] = { "true", "True", "TRUE", NULL };
 	static const char *const falses[] = { "false", "False", "FALSE", NULL };
-	const char *s = (const char *)n->data.scalar.value;
-	size_t len = n->data.scalar.length, i = 0;
+	const char *s = (const char *)ev->data.scalar.value;
+	size_t len = ev->data.scalar.length, i = 0;
 	json_t *v;
 
-	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		if (matches(s, len, nulls))
 			return json_null();
 		if (matches(s, len, trues))
@@ -71,100 +64,222 @@ static json_t *scalar(struct conv *c, yaml_node_t *n)
 			return json_integer(strtoll(s, NULL, 10));
 	}
 	if (memchr(s, '\0', len)) {
-		at(c->err, n->start_mark, "NUL character in a scalar", NULL);
+		at(err, ev->start_mark, "NUL character in a scalar", NULL);
 		return NULL;
 	}
 	if (!(v = json_stringn(s, len)))
-		at(c->err, n->start_mark, "scalar is not valid UTF-8", NULL);
+		at(err, ev->start_mark, "scalar is not valid UTF-8", NULL);
 	return v;
 }
 
-static json_t *convert(struct conv *c, yaml_node_t *n);
+/*
+ * Documents are built from parser events rather than with libyaml's loader:
+ * the loader recurses without bound and slows down quadratically on deeply
+ * nested flow collections, while events let the nesting limit stop the
+ * parse where it is crossed.  An alias shares the anchored value; its size
+ * counts again towards the node budget, since whoever walks the value (a
+ * json_dumps(), say) walks it again.
+ */
+struct anchor {
+	char *name;
+	json_t *value;
+	size_t nodes;
+};
 
-static json_t *sequence(struct conv *c, yaml_node_t *n)
+struct frame {
+	json_t *value;
+	char *key;              /* a mapping's key waiting for its value */
+	yaml_mark_t key_mark;
+	char *anchor;
+	size_t nodes_before;
+};
+
+struct builder {
+	struct frame stack[GATE_MAX_NESTING_DEPTH];
+	int depth;
+	struct anchor *anchors;
+	size_t anchors_count;
+	size_t nodes;
+	json_t *root;
+	gate_err *err;
+};
+
+static void builder_reset(struct builder *b)
 {
-	json_t *a = json_array(), *v;
-	yaml_node_item_t *item;
+	size_t i;
 
-	if (!a) {
-		gate_err_nomem(c->err);
-		return NULL;
+	for (; b->depth > 0; b->depth--) {
+		json_decref(b->stack[b->depth - 1].value);
+		free(b->stack[b->depth - 1].key);
+		free(b->stack[b->depth - 1].anchor);
 	}
-	for (item = n->data.sequence.items.start; item < n->data.sequence.items.top; item++) {
-		if (!(v = convert(c, yaml_document_get_node(c->doc, *item))))
-			goto bad;
-		if (json_array_append_new(a, v)) {
-			gate_err_nomem(c->err);
-			goto bad;
-		}
+	for (i = 0; i < b->anchors_count; i++) {
+		free(b->anchors[i].name);
+		json_decref(b->anchors[i].value);
 	}
-	return a;
-bad:
-	json_decref(a);
-	return NULL;
+	free(b->anchors);
+	b->anchors = NULL;
+	b->anchors_count = 0;
+	b->nodes = 0;
+	json_decref(b->root);
+	b->root = NULL;
 }
 
-static json_t *mapping(struct conv *c, yaml_node_t *n)
+static int count_nodes(struct builder *b, size_t n, yaml_mark_t mark)
 {
-	json_t *o = json_object(), *v;
-	yaml_node_pair_t *pair;
-	char *key;
-
-	if (!o) {
-		gate_err_nomem(c->err);
-		return NULL;
-	}
-	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, pair->key);
-
-		if (!k || k->type != YAML_SCALAR_NODE) {
-			at(c->err, n->start_mark, "a mapping key is not a scalar", NULL);
-			goto bad;
-		}
-		if (memchr(k->data.scalar.value, '\0', k->data.scalar.length)) {
-			at(c->err, k->start_mark, "NUL character in a key", NULL);
-			goto bad;
-		}
-		key = (char *)k->data.scalar.value;
-		/* Duplicate keys: each YAML reader keeps a different one. */
-		if (json_object_get(o, key)) {
-			at(c->err, k->start_mark, "duplicate key", key);
-			goto bad;
-		}
-		if (!(v = convert(c, yaml_document_get_node(c->doc, pair->value))))
-			goto bad;
-		if (json_object_set_new(o, key, v)) {
-			at(c->err, k->start_mark, "key is not valid UTF-8", NULL);
-			goto bad;
-		}
-	}
-	return o;
-bad:
-	json_decref(o);
-	return NULL;
+	if (n > GATE_MAX_YAML_NODES - b->nodes)
+		return at(b->err, mark, "more YAML nodes than the limit after aliases expand", NULL);
+	b->nodes += n;
+	return 0;
 }
 
-static json_t *convert(struct conv *c, yaml_node_t *n)
+static int remember(struct builder *b, const char *name, json_t *v, size_t nodes)
 {
-	json_t *v = NULL;
+	struct anchor *a;
 
-	if (!n) {
-		gate_err_set(c->err, GATE_EINPUT, "dangling YAML node");
-		return NULL;
+	if (!name)
+		return 0;
+	if (!(a = gate_model_push(&b->anchors, &b->anchors_count, sizeof(*a), b->err)))
+		return -1;
+	a->value = json_incref(v);
+	a->nodes = nodes;
+	return (a->name = gate_strdup(name, b->err)) ? 0 : -1;
+}
+
+/* Places a finished value in its parent, or makes it the document. */
+static int place(struct builder *b, json_t *v)
+{
+	struct frame *f;
+
+	if (!b->depth) {
+		b->root = v;
+		return 0;
 	}
-	/* Aliases are shared nodes: the count is taken after expansion. */
-	if (++c->nodes > GATE_MAX_YAML_NODES)
-		at(c->err, n->start_mark, "more YAML nodes than the limit after aliases expand", NULL);
-	else if (++c->depth > GATE_MAX_NESTING_DEPTH)
-		at(c->err, n->start_mark, "nested too deeply", NULL);
-	else if (n->type == YAML_SCALAR_NODE)
-		v = scalar(c, n);
-	else if (n->type == YAML_SEQUENCE_NODE)
-		v = sequence(c, n);
-	else if (n->type == YAML_MAPPING_NODE)
-		v = mapping(c, n);
-	c->depth--;
-	return v;
+	f = &b->stack[b->depth - 1];
+	if (json_is_array(f->value))
+		return json_array_append_new(f->value, v) ? gate_err_nomem(b->err) : 0;
+	/* Duplicate keys: each YAML reader keeps a different one. */
+	if (json_object_get(f->value, f->key)) {
+		json_decref(v);
+		return at(b->err, f->key_mark, "duplicate key", f->key);
+	}
+	if (json_object_set_new(f->value, f->key, v))
+		return at(b->err, f->key_mark, "key is not valid UTF-8", NULL);
+	free(f->key);
+	f->key = NULL;
+	return 0;
+}
+
+static bool wants_key(const struct builder *b)
+{
+	return b->depth && json_is_object(b->stack[b->depth - 1].value) &&
+	       !b->stack[b->depth - 1].key;
+}
+
+static int on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+	const char *anchor = (const char *)ev->data.scalar.anchor;
+	json_t *v;
+
+	if (count_nodes(b, 1, ev->start_mark))
+		return -1;
+	if (wants_key(b)) {
+		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+			return at(b->err, ev->start_mark, "NUL character in a key", NULL);
+		b->stack[b->depth - 1].key_mark = ev->start_mark;
+		b->stack[b->depth - 1].key = strndup((const char *)ev->data.scalar.value,
+						     ev->data.scalar.length);
+		return b->stack[b->depth - 1].key ? 0 : gate_err_nomem(b->err);
+	}
+	if (!(v = scalar(ev, b->err)) || remember(b, anchor, v, 1)) {
+		json_decref(v);
+		return -1;
+	}
+	return place(b, v);
+}
+
+static int on_alias(struct builder *b, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	size_t i = b->anchors_count;
+
+	/* The latest definition of a name wins. */
+	while (i-- > 0)
+		if (!strcmp(b->anchors[i].name, name))
+			break;
+	if (i == (size_t)-1)
+		return at(b->err, ev->start_mark, "undefined alias", name);
+	if (wants_key(b))
+		return at(b->err, ev->start_mark, "an alias as a mapping key", NULL);
+	if (count_nodes(b, b->anchors[i].nodes, ev->start_mark))
+		return -1;
+	return place(b, json_incref(b->anchors[i].value));
+}
+
+static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const char *anchor)
+{
+	struct frame *f;
+
+	if (!v)
+		return gate_err_nomem(b->err);
+	if (wants_key(b)) {
+		json_decref(v);
+		return at(b->err, ev->start_mark, "a mapping key is not a scalar", NULL);
+	}
+	if (b->depth == GATE_MAX_NESTING_DEPTH) {
+		json_decref(v);
+		return at(b->err, ev->start_mark, "nested too deeply", NULL);
+	}
+	if (count_nodes(b, 1, ev->start_mark)) {
+		json_decref(v);
+		return -1;
+	}
+	f = &b->stack[b->depth++];
+	memset(f, 0, sizeof(*f));
+	f->value = v;
+	f->nodes_before = b->nodes - 1;
+	if (anchor && !(f->anchor = gate_strdup(anchor, b->err)))
+		return -1;
+	return 0;
+}
+
+static int on_end(struct builder *b)
+{
+	struct frame f = b->stack[--b->depth];
+	int rc;
+
+	free(f.key);
+	rc = remember(b, f.anchor, f.value, b->nodes - f.nodes_before);
+	free(f.anchor);
+	if (rc) {
+		json_decref(f.value);
+		return -1;
+	}
+	return place(b, f.value);
+}
+
+/* Feeds one event; *done is set when a document is complete in b->root. */
+static int on_event(struct builder *b, const yaml_event_t *ev, bool *done)
+{
+	*done = false;
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return on_scalar(b, ev);
+	case YAML_ALIAS_EVENT:
+		return on_alias(b, ev);
+	case YAML_SEQUENCE_START_EVENT:
+		return on_start(b, ev, json_array(), (const char *)ev->data.sequence_start.anchor);
+	case YAML_MAPPING_START_EVENT:
+		return on_start(b, ev, json_object(), (const char *)ev->data.mapping_start.anchor);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return on_end(b);
+	case YAML_DOCUMENT_END_EVENT:
+		*done = true;
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static json_t *path(json_t *v, const char *const *keys, size_t n)
@@ -263,37 +378,36 @@ static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t
 int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 			    enum gate_yaml_kind *kind, gate_err *err)
 {
+	struct builder b = { .err = err };
 	yaml_parser_t parser;
-	size_t index, before = m->groups_count;
+	yaml_event_t ev;
+	size_t index = 0, before = m->groups_count, line = 0;
+	bool done, end = false;
 	int rc = 0;
 
 	if (!yaml_parser_initialize(&parser))
 		return gate_err_nomem(err);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	for (index = 0; !rc; index++) {
-		struct conv c = { .err = err };
-		yaml_document_t doc;
-		yaml_node_t *root;
-		json_t *v;
-
-		if (!yaml_parser_load(&parser, &doc)) {
+	while (!rc && !end) {
+		if (!yaml_parser_parse(&parser, &ev)) {
 			rc = at(err, parser.problem_mark, parser.problem ? parser.problem : "malformed YAML",
 				parser.context);
 			break;
 		}
-		if (!(root = yaml_document_get_root_node(&doc))) {
-			yaml_document_delete(&doc);
-			break;
+		end = ev.type == YAML_STREAM_END_EVENT;
+		/* The document's line is where its first node starts. */
+		if (!line && (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_MAPPING_START_EVENT ||
+			      ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_ALIAS_EVENT))
+			line = ev.start_mark.line + 1;
+		rc = on_event(&b, &ev, &done);
+		yaml_event_delete(&ev);
+		if (!rc && done) {
+			rc = read_document(m, b.root, index++, line, kind, err);
+			builder_reset(&b);
+			line = 0;
 		}
-		c.doc = &doc;
-		v = convert(&c, root);
-		if (!v)
-			rc = -1;
-		else
-			rc = read_document(m, v, index, root->start_mark.line + 1, kind, err);
-		json_decref(v);
-		yaml_document_delete(&doc);
 	}
+	builder_reset(&b);
 	yaml_parser_delete(&parser);
 	if (!rc && m->groups_count == before)
 		rc = gate_err_set(err, GATE_EINPUT, "no container groups: no %s",

@@ -754,6 +754,24 @@ static void test_readers(void)
 	EXPECT_READ_ERROR(bomb, GATE_INPUT_AUTO, "more YAML nodes than the limit");
 	free(bomb);
 
+	/* Flow nesting is refused where the limit is crossed, before libyaml
+	 * would spend quadratic time on it. */
+	bomb = malloc(4 * 100000 + 8);
+	memcpy(bomb, "a: ", 3);
+	for (i = 0; i < 100000; i++)
+		memcpy(bomb + 3 + 4 * i, "{a: ", 4);
+	bomb[3 + 4 * 100000] = '\0';
+	EXPECT_READ_ERROR(bomb, GATE_INPUT_AUTO, "line 1, column 256: nested too deeply");
+	free(bomb);
+
+	/* Aliases share their value; an undefined one is an error. */
+	CHECK(read_buf(&m, "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+		       "  - &c {name: a, image: i}\n  - *c\n", GATE_INPUT_AUTO, &err) == 0);
+	CHECK(m.groups_count == 1 && m.groups[0].containers_count == 2);
+	gate_model_free(&m);
+	EXPECT_READ_ERROR("kind: Pod\nx: *nope\n", GATE_INPUT_AUTO, "line 2, column 4: undefined alias nope");
+	EXPECT_READ_ERROR("kind: Pod\n? [a]\n: b\n", GATE_INPUT_AUTO, "a mapping key is not a scalar");
+
 	/* A parameters file needs a template. */
 	memset(&m, 0, sizeof(m));
 	gate_err_clear(&err);
