@@ -46,14 +46,18 @@ struct session {
 struct job {
 	struct session *s;
 	size_t layer;
+	/* An earlier job of this run for the same diff_id: its root hash is
+	 * this one's, as with a cache hit. */
+	struct job *same;
+	int ok;
 };
 
 struct run {
 	const struct gate_registry_opts *opts;
 	struct session *sessions;
 	size_t n_sessions;
-	struct job *jobs;
-	size_t n_jobs;
+	struct job *jobs;               /* those with same == NULL first */
+	size_t n_jobs, n_first;
 };
 
 int gate_registry_layer_type_ok(const char *media_type)
@@ -725,12 +729,51 @@ static void layer_one(struct run *r, size_t i)
 
 	if (failed(j->s))
 		return;
-	if (hash_layer(j->s, j->layer, &err)) {
+	if (j->same && j->same->ok) {
+		memcpy(L->root_hash, j->same->s->img->layers[j->same->layer].root_hash, GATE_DIGEST_SIZE);
+		L->from_cache = j->same->s->img->layers[j->same->layer].from_cache;
+		j->ok = 1;
+	} else if (hash_layer(j->s, j->layer, &err)) {
 		gate_err_prefix(&err, "layer %zu %s", j->layer, L->digest);
 		fail(j->s, &err);
+	} else {
+		j->ok = 1;
 	}
 	if (r->opts->progress)
 		r->opts->progress(r->opts->progress_ctx, 0, 1);
+}
+
+static void layer_again(struct run *r, size_t i)
+{
+	layer_one(r, r->n_first + i);
+}
+
+/* Orders the jobs so that each diff_id is hashed once, by its first job,
+ * and its twins follow; shared base layers are common across images.
+ * scratch holds 2 * n entries. */
+static void plan_jobs(struct run *r, const struct job *all, size_t *scratch, size_t n)
+{
+	size_t *twin = scratch, *pos = scratch + n;   /* twin[i] == i: first of its diff_id */
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		twin[i] = i;
+		for (k = 0; k < i && twin[i] == i; k++)
+			if (twin[k] == k && !memcmp(all[k].s->img->layers[all[k].layer].diff_id,
+						    all[i].s->img->layers[all[i].layer].diff_id, GATE_DIGEST_SIZE))
+				twin[i] = k;
+	}
+	for (i = 0; i < n; i++)
+		if (twin[i] == i) {
+			pos[i] = r->n_first;
+			r->jobs[r->n_first++] = all[i];
+		}
+	r->n_jobs = r->n_first;
+	for (i = 0; i < n; i++)
+		if (twin[i] != i) {
+			r->jobs[r->n_jobs] = all[i];
+			r->jobs[r->n_jobs++].same = &r->jobs[pos[twin[i]]];
+		}
 }
 
 static int session_init(struct session *s, const struct gate_registry_opts *o, struct gate_image *img)
@@ -771,8 +814,9 @@ static void session_destroy(struct session *s)
 
 int gate_registry_hash(const struct gate_registry_opts *opts, struct gate_image *imgs, size_t n)
 {
-	struct run r = { opts, NULL, n, NULL, 0 };
-	size_t i, k, total = 0;
+	struct run r = { opts, NULL, n, NULL, 0, 0 };
+	struct job *all = NULL;
+	size_t *scratch = NULL, i, k, m = 0, total = 0;
 	int rc = 0;
 
 	r.sessions = calloc(n ? n : 1, sizeof(*r.sessions));
@@ -788,17 +832,23 @@ int gate_registry_hash(const struct gate_registry_opts *opts, struct gate_image 
 		if (!imgs[i].err.code)
 			total += imgs[i].layer_count;
 	r.jobs = calloc(total ? total : 1, sizeof(*r.jobs));
-	if (!r.jobs) {
+	all = calloc(total ? total : 1, sizeof(*all));
+	scratch = calloc(total ? 2 * total : 1, sizeof(*scratch));
+	if (!r.jobs || !all || !scratch) {
 		for (i = 0; i < n; i++)
 			gate_err_nomem(&imgs[i].err);
 	} else {
 		for (i = 0; i < n; i++)
 			for (k = 0; !imgs[i].err.code && k < imgs[i].layer_count; k++) {
-				r.jobs[r.n_jobs].s = &r.sessions[i];
-				r.jobs[r.n_jobs++].layer = k;
+				all[m].s = &r.sessions[i];
+				all[m++].layer = k;
 			}
-		pool_run(&r, r.n_jobs, layer_one);
+		plan_jobs(&r, all, scratch, m);
+		pool_run(&r, r.n_first, layer_one);
+		pool_run(&r, r.n_jobs - r.n_first, layer_again);
 	}
+	free(all);
+	free(scratch);
 	for (i = 0; i < n; i++) {
 		if (imgs[i].err.code) {
 			/* An unparsable reference names no registry. */

@@ -874,6 +874,17 @@ def s_cache():
     reg = Registry("reg")
     Pusher(reg.port).image("cached/app", "v1", [make_layer(n) for n in BASIC_LAYERS])
     host = "127.0.0.1:%d" % reg.port
+    # Layers shared between the images of one run are fetched once.
+    shared = ["basic_tree", "symlinks", "whiteouts"]
+    Pusher(reg.port).image("cached/other", "v1", [make_layer(n) for n in shared])
+    before = reg.blob_gets()
+    rc, out, err = run_gate(["--insecure-registry", host, "--format", "json", "--jobs", "3",
+                             host + "/cached/app:v1", host + "/cached/other:v1", host + "/cached/app:v1"])
+    check(rc == 0 and [json.loads(l)["layers"] for l in out.splitlines()] ==
+          [tar_hashes(BASIC_LAYERS), tar_hashes(shared), tar_hashes(BASIC_LAYERS)], "shared layers: %r" % out)
+    gets = reg.blob_gets() - before
+    check(gets == len(set(BASIC_LAYERS + shared)) + 3, "shared layers: %d blob GETs" % gets)
+
     cache = os.path.join(TMP, "gate-cache")
     args = ["--insecure-registry", host, "--cache", cache, host + "/cached/app:v1"]
     before = reg.blob_gets()
