@@ -23,5 +23,6 @@
 #define GATE_MAX_POLICY_SIZE      (8u << 20)
 #define GATE_MAX_YAML_NODES       (1u << 20)      /* nodes after alias expansion: stops "billion laughs" */
 #define GATE_MAX_EXPR_RESULT_SIZE (1u << 20)      /* one concat()/format() result: stops doubling variables */
+#define GATE_MAX_POLICY_NOTES     64              /* unread statements reported with their position */
 
 #endif

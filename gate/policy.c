@@ -31,22 +31,31 @@ struct scan {
 	int depth;
 	size_t refs;            /* data.* references met in the current value */
 	gate_err *err;
+	/* The last position computed: positions are asked for in text order,
+	 * so counting on from there keeps the scan linear. */
+	const char *pos_at;
+	unsigned pos_line, pos_col;
 };
 
-static void position(const struct scan *s, const char *at, unsigned *line, unsigned *col)
+static void position(struct scan *s, const char *at, unsigned *line, unsigned *col)
 {
 	const char *q;
 
-	*line = 1;
-	*col = 1;
-	for (q = s->start; q < at; q++) {
+	if (!s->pos_at || at < s->pos_at) {
+		s->pos_at = s->start;
+		s->pos_line = s->pos_col = 1;
+	}
+	for (q = s->pos_at; q < at; q++) {
 		if (*q == '\n') {
-			(*line)++;
-			*col = 1;
+			s->pos_line++;
+			s->pos_col = 1;
 		} else {
-			(*col)++;
+			s->pos_col++;
 		}
 	}
+	s->pos_at = at;
+	*line = s->pos_line;
+	*col = s->pos_col;
 }
 
 static int fail(struct scan *s, const char *at, const char *fmt, ...)
@@ -706,6 +715,7 @@ static int read_containers(struct gate_policy *p, json_t *a, bool *shell, gate_e
 				   c->name ? c->name : c->id ? c->id : "(unnamed)",
 				   c->exec_processes[j].v[0]))
 				return -1;
+			break;
 		}
 	}
 	return 0;
@@ -766,45 +776,52 @@ enum binding {
 	B_ENFORCEMENT, B_OTHER,
 };
 
+#define ENFORCEMENT_POINTS (sizeof(enforcement_points) / sizeof(enforcement_points[0]))
+
 struct rego {
 	struct scan s;
 	gate_err *err;
 	struct gate_policy *p;
-	unsigned seen_line[B_OTHER + GATE_FLAG_COUNT];
+	unsigned seen_line[B_OTHER + GATE_FLAG_COUNT + ENFORCEMENT_POINTS];
+	size_t unread;          /* statements not read; the first few are notes */
 	bool has_containers;
 	bool open;              /* an enforcement point allows everything */
 	bool shell;             /* a shell may be exec'd */
 };
 
-static enum binding classify_name(const char *name, size_t n, int *flag, bool *svn_spelling)
+/* *index is the flag or enforcement point, *slot one number per name. */
+static enum binding classify_name(const char *name, size_t n, size_t *index, size_t *slot,
+				  bool *svn_spelling)
 {
+	enum binding b;
 	size_t i;
 
 #define IS(lit) (n == sizeof(lit) - 1 && !memcmp(name, lit, n))
 	*svn_spelling = IS("api_svn") || IS("framework_svn");
-	if (IS("api_version") || IS("api_svn"))
-		return B_API;
-	if (IS("framework_version") || IS("framework_svn"))
-		return B_FRAMEWORK;
-	if (IS("svn"))
-		return B_SVN;
-	if (IS("fragments"))
-		return B_FRAGMENTS;
-	if (IS("containers"))
-		return B_CONTAINERS;
-	if (IS("external_processes"))
-		return B_EXTERNAL;
+	*index = 0;
+	b = IS("api_version") || IS("api_svn") ? B_API
+		: IS("framework_version") || IS("framework_svn") ? B_FRAMEWORK
+		: IS("svn") ? B_SVN
+		: IS("fragments") ? B_FRAGMENTS
+		: IS("containers") ? B_CONTAINERS
+		: IS("external_processes") ? B_EXTERNAL
+		: B_OTHER;
 #undef IS
-	for (i = 0; i < GATE_FLAG_COUNT; i++)
+	for (i = 0; b == B_OTHER && i < GATE_FLAG_COUNT; i++)
 		if (strlen(gate_policy_flag_names[i]) == n &&
 		    !memcmp(gate_policy_flag_names[i], name, n)) {
-			*flag = (int)i;
-			return B_FLAG;
+			b = B_FLAG;
+			*index = i;
 		}
-	for (i = 0; i < sizeof(enforcement_points) / sizeof(enforcement_points[0]); i++)
-		if (strlen(enforcement_points[i]) == n && !memcmp(enforcement_points[i], name, n))
-			return B_ENFORCEMENT;
-	return B_OTHER;
+	for (i = 0; b == B_OTHER && i < ENFORCEMENT_POINTS; i++)
+		if (strlen(enforcement_points[i]) == n && !memcmp(enforcement_points[i], name, n)) {
+			b = B_ENFORCEMENT;
+			*index = i;
+		}
+	*slot = b == B_FLAG ? B_OTHER + *index
+		: b == B_ENFORCEMENT ? B_OTHER + GATE_FLAG_COUNT + *index
+		: (size_t)b;
+	return b;
 }
 
 static int add_note(struct rego *r, const char *at, const char *fmt, ...)
@@ -816,6 +833,8 @@ static int add_note(struct rego *r, const char *at, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	if (++r->unread > GATE_MAX_POLICY_NOTES)
+		return 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -890,18 +909,17 @@ static int bind(struct rego *r, const char *name, size_t n, json_t *v, const cha
 {
 	struct gate_policy *p = r->p;
 	gate_err *err = r->err;
-	int flag = 0;
+	size_t flag, slot;
 	bool svn_spelling;
-	enum binding b = classify_name(name, n, &flag, &svn_spelling);
-	unsigned *seen, line, col;
+	enum binding b = classify_name(name, n, &flag, &slot, &svn_spelling);
+	unsigned *seen = &r->seen_line[slot], line, col;
 
 	if (b == B_OTHER)
 		return 0;
-	seen = &r->seen_line[b == B_FLAG ? (size_t)B_OTHER + (size_t)flag : (size_t)b];
 	position(&r->s, stmt, &line, &col);
 	/* Two bindings of one name do not compile; a reader that took the
 	 * first would be checking a policy the guest never runs. */
-	if (*seen && b != B_ENFORCEMENT)
+	if (*seen)
 		return gate_err_set(err, GATE_EINPUT, "'%.*s' is bound again (first at line %u)",
 				    (int)n, name, *seen);
 	*seen = line;
@@ -940,9 +958,9 @@ static int bind(struct rego *r, const char *name, size_t n, json_t *v, const cha
  * rather than a note. */
 static bool must_read(const char *name, size_t n)
 {
-	int flag;
+	size_t index, slot;
 	bool svn;
-	enum binding b = classify_name(name, n, &flag, &svn);
+	enum binding b = classify_name(name, n, &index, &slot, &svn);
 
 	return b != B_OTHER && b != B_FLAG && b != B_ENFORCEMENT;
 }
@@ -1032,9 +1050,10 @@ static int scan_statement(struct rego *r)
 	return 0;
 }
 
-/* unread: the text has parts the scanner could not interpret, already
- * given as reasons. */
-static int classify(struct gate_policy *p, bool open, bool shell, bool unread, gate_err *err)
+/* unread: statements the scanner could not interpret; no_containers: no
+ * 'containers' binding, already given as a reason. */
+static int classify(struct gate_policy *p, bool open, bool shell, size_t unread,
+		    bool no_containers, gate_err *err)
 {
 	size_t before = p->reasons.n;
 	bool debug;
@@ -1046,14 +1065,13 @@ static int classify(struct gate_policy *p, bool open, bool shell, bool unread, g
 	    reason(p, err, "allow_runtime_logging is true"))
 		return -1;
 	debug = shell || p->reasons.n > before;
-	if (p->notes_count && reason(p, err, "%zu statement%s not read", p->notes_count,
-				     p->notes_count == 1 ? "" : "s"))
+	if (unread && reason(p, err, "%zu statement%s not read", unread, unread == 1 ? "" : "s"))
 		return -1;
 	if (open)
 		p->class = GATE_POLICY_OPEN_DOOR;
 	else if (debug)
 		p->class = GATE_POLICY_DEBUG;
-	else if (unread || p->notes_count)
+	else if (unread || no_containers)
 		p->class = GATE_POLICY_HAND_WRITTEN;
 	else if (p->dialect == GATE_DIALECT_LEGACY_JSON)
 		p->class = GATE_POLICY_LEGACY_JSON;
@@ -1076,7 +1094,7 @@ static int scan_rego(struct gate_policy *p, struct scan *s, gate_err *err)
 	}
 	if (!r.has_containers && reason(p, err, "no 'containers' binding"))
 		return -1;
-	return classify(p, r.open, r.shell, !r.has_containers, err);
+	return classify(p, r.open, r.shell, r.unread, !r.has_containers, err);
 }
 
 /* Legacy arrays are {"length": N, "elements": {"0": ..., "N-1": ...}}. */
@@ -1170,7 +1188,7 @@ static int scan_legacy(struct gate_policy *p, struct scan *s, gate_err *err)
 		goto out;
 	if ((v = json_object_get(plain, "containers")) && read_containers(p, v, &shell, err))
 		goto out;
-	rc = classify(p, json_is_true(json_object_get(plain, "allow_all")), shell, false, err);
+	rc = classify(p, json_is_true(json_object_get(plain, "allow_all")), shell, 0, false, err);
 out:
 	json_decref(plain);
 	json_decref(root);

@@ -385,7 +385,7 @@ static void test_fixture_dialects(void)
 
 	/* Twin of the existing policy with --debug-mode's changes. */
 	p = parse_file("policy/debug.rego", &err);
-	CHECK(p && p->class == GATE_POLICY_DEBUG && p->reasons.n == 4);
+	CHECK(p && p->class == GATE_POLICY_DEBUG && p->reasons.n == 3);
 	if (p) {
 		CHECK(p->containers[0].exec_processes_count == 2);
 		CHECK_STR(p->containers[0].exec_processes[0].v[0], "/bin/sh");
@@ -464,9 +464,28 @@ static void test_policy_errors(void)
 	CHECK(p && p->class == GATE_POLICY_NORMAL && p->reasons.n == 0);
 	gate_policy_free(p);
 
+	EXPECT_TEXT_ERROR("containers := []\nmount_device := data.a\nmount_device := data.b\n",
+			  "line 3: 'mount_device' is bound again (first at line 2)");
+
 	/* A flag bound to something other than a boolean is a note. */
 	p = parse_text("containers := []\nallow_dump_stacks := data.x\n", &err);
 	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 1);
+	gate_policy_free(p);
+}
+
+/* Past the first notes, unread statements are only counted. */
+static void test_note_limit(void)
+{
+	char text[4096] = "containers := []\n";
+	gate_err err = GATE_ERR_INIT;
+	struct gate_policy *p;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		strcat(text, "allow { true }\n");
+	p = parse_text(text, &err);
+	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 64);
+	CHECK(p && p->notes[63].line == 65 && !strcmp(p->reasons.v[0], "100 statements not read"));
 	gate_policy_free(p);
 }
 
@@ -796,6 +815,7 @@ int main(int argc, char **argv)
 	test_sample_legacy();
 	test_fixture_dialects();
 	test_policy_errors();
+	test_note_limit();
 	test_decode();
 	test_arm();
 	test_readers();
