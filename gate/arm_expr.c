@@ -13,6 +13,7 @@ struct gate_arm {
 	json_t *declared;       /* template "parameters" */
 	json_t *given;          /* parameters file "parameters" */
 	json_t *variables;
+	json_t *memo;           /* evaluated values, keyed by their template value's address */
 	int depth;
 };
 
@@ -83,6 +84,26 @@ static int unsupported(struct expr *e, const char *what, const char *at, size_t 
 
 static json_t *eval(gate_arm *a, json_t *v, gate_err *err);
 
+/* Parameters and variables are evaluated once: a variable built from
+ * another twice over would otherwise cost 2^depth evaluations. */
+static json_t *eval_once(gate_arm *a, json_t *v, gate_err *err)
+{
+	char key[32];
+	json_t *out;
+
+	snprintf(key, sizeof(key), "%p", (void *)v);
+	if ((out = json_object_get(a->memo, key)))
+		return json_incref(out);
+	if (!(out = eval(a, v, err)))
+		return NULL;
+	if (json_object_set(a->memo, key, out)) {
+		json_decref(out);
+		gate_err_nomem(err);
+		return NULL;
+	}
+	return out;
+}
+
 static json_t *parameter(gate_arm *a, const char *name, size_t n, gate_err *err)
 {
 	json_t *given = get_ci(a->given, name, n), *decl, *v;
@@ -104,7 +125,7 @@ static json_t *parameter(gate_arm *a, const char *name, size_t n, gate_err *err)
 		return NULL;
 	}
 	if ((v = json_object_get(decl, "value")) || (v = json_object_get(decl, "defaultValue")))
-		return eval(a, v, err);
+		return eval_once(a, v, err);
 	gate_err_set(err, GATE_EINPUT, "parameter '%.*s' has no value: give one with -p",
 		     (int)n, name);
 	return NULL;
@@ -118,7 +139,7 @@ static json_t *variable(gate_arm *a, const char *name, size_t n, gate_err *err)
 		gate_err_set(err, GATE_EINPUT, "undefined variable '%.*s'", (int)n, name);
 		return NULL;
 	}
-	return eval(a, v, err);
+	return eval_once(a, v, err);
 }
 
 /* Text of a scalar as concat() and format() see it; .NET prints booleans
@@ -514,8 +535,10 @@ int gate_arm_new(gate_arm **out, json_t *tmpl, json_t *params, gate_err *err)
 	gate_arm *a;
 
 	*out = NULL;
-	if (!(a = calloc(1, sizeof(*a))))
+	if (!(a = calloc(1, sizeof(*a))) || !(a->memo = json_object())) {
+		free(a);
 		return gate_err_nomem(err);
+	}
 	a->declared = json_object_get(tmpl, "parameters");
 	a->variables = json_object_get(tmpl, "variables");
 	/* A deployment parameters file wraps them in "parameters"; some
@@ -541,5 +564,7 @@ int gate_arm_eval(gate_arm *a, json_t **out, bool *raw, json_t *v, gate_err *err
 
 void gate_arm_free(gate_arm *a)
 {
+	if (a)
+		json_decref(a->memo);
 	free(a);
 }

@@ -234,35 +234,45 @@ static json_t *fields(json_t *obj)
 	return json_is_object(props) ? props : obj;
 }
 
-/* The kind of the volume called name: its key other than "name"
- * (azureFile, emptyDir, secret, ...), or NULL in *out if none matches. */
-static int volume_type(char **out, json_t *volumes, gate_arm *arm, const char *name,
-		       gate_err *err)
+/* Each volume's kind, by name: its key other than "name" (azureFile,
+ * emptyDir, secret, ...).  Built once per group, so that mounts are
+ * joined to volumes in linear time. */
+static int volume_types(json_t **out, gate_arm *arm, json_t *spec, gate_err *err)
 {
-	json_t *vol, *v, *m;
-	gate_arm *sub;
-	const char *key;
-	char *vname;
+	json_t *list, *v, *vol = NULL, *m, *types;
+	gate_arm *sub, *vol_sub;
+	const char *key, *type;
+	char *name = NULL;
 	size_t i;
+	int rc = 0;
 
-	*out = NULL;
-	json_array_foreach(volumes, i, v) {
-		if (resolve(&vol, &sub, arm, v, err) ||
-		    gate_template_string(&vname, sub, vol, "name", err)) {
-			json_decref(vol);
-			return gate_err_prefix(err, "volumes[%zu]", i);
-		}
-		if (vname && !strcmp(vname, name)) {
-			json_object_foreach(vol, key, m)
-				if (strcmp(key, "name") && !*out && !(*out = gate_strdup(key, err)))
-					break;
-		}
-		free(vname);
+	if (!(*out = types = json_object()))
+		return gate_err_nomem(err);
+	if (gate_template_get(&list, &sub, arm, spec, "volumes", err))
+		return -1;
+	if (list && !json_is_array(list))
+		rc = gate_err_set(err, GATE_EINPUT, "volumes: not a list");
+	json_array_foreach(list, i, v) {
+		if (resolve(&vol, &vol_sub, sub, v, err) ||
+		    gate_template_string(&name, vol_sub, vol, "name", err))
+			rc = gate_err_prefix(err, "volumes[%zu]", i);
+		else if (name && json_object_get(types, name))
+			rc = gate_err_set(err, GATE_EINPUT, "volumes[%zu]: '%s' again", i, name);
+		type = NULL;
+		json_object_foreach(vol, key, m)
+			if (!type && strcmp(key, "name"))
+				type = key;
+		if (!rc && name && type && json_object_set_new(types, name, json_string(type)))
+			rc = gate_err_nomem(err);
+		free(name);
+		name = NULL;
 		json_decref(vol);
-		if (*out)
-			return 0;
+		vol = NULL;
+		if (rc)
+			break;
 	}
-	return 0;
+	json_decref(list);
+	return rc;
 }
 
 /* ACI's environmentVariables carry value or secureValue; Kubernetes' env
@@ -304,8 +314,8 @@ static int read_env(struct gate_container *c, gate_arm *arm, json_t *obj, gate_e
 	return rc;
 }
 
-static int read_mounts(struct gate_container *c, gate_arm *arm, json_t *obj, json_t *volumes,
-		       gate_arm *volumes_sub, gate_err *err)
+static int read_mounts(struct gate_container *c, gate_arm *arm, json_t *obj, json_t *types,
+		       gate_err *err)
 {
 	json_t *list, *m, *item = NULL;
 	gate_arm *sub, *item_sub;
@@ -318,6 +328,7 @@ static int read_mounts(struct gate_container *c, gate_arm *arm, json_t *obj, jso
 		rc = gate_err_set(err, GATE_EINPUT, "volumeMounts: not a list");
 	json_array_foreach(list, i, m) {
 		struct gate_mount *mnt;
+		const char *type;
 
 		if (rc)
 			break;
@@ -328,8 +339,9 @@ static int read_mounts(struct gate_container *c, gate_arm *arm, json_t *obj, jso
 			 gate_template_string(&mnt->mount_path, item_sub, item, "mountPath", err) ||
 			 get_bool(&ro, item_sub, item, "readOnly", err))
 			rc = gate_err_prefix(err, "volumeMounts[%zu]", i);
-		else if (mnt->name)
-			rc = volume_type(&mnt->volume_type, volumes, volumes_sub, mnt->name, err);
+		else if ((type = json_string_value(json_object_get(types, mnt->name))) &&
+			 !(mnt->volume_type = gate_strdup(type, err)))
+			rc = -1;
 		if (!rc)
 			mnt->read_only = ro == 1;
 		json_decref(item);
@@ -339,13 +351,8 @@ static int read_mounts(struct gate_container *c, gate_arm *arm, json_t *obj, jso
 	return rc;
 }
 
-struct volumes {
-	json_t *list;
-	gate_arm *sub;
-};
-
-static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj,
-			  const struct volumes *vols, gate_err *err)
+static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, json_t *types,
+			  gate_err *err)
 {
 	json_t *f = fields(obj);
 
@@ -356,7 +363,7 @@ static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj,
 	    get_strv(&c->command, &c->has_command, arm, f, "command", err) ||
 	    get_strv(&c->args, &c->has_args, arm, f, "args", err) ||
 	    gate_template_string(&c->working_dir, arm, f, "workingDir", err) ||
-	    read_env(c, arm, f, err) || read_mounts(c, arm, f, vols->list, vols->sub, err) ||
+	    read_env(c, arm, f, err) || read_mounts(c, arm, f, types, err) ||
 	    probes(c, arm, f, err) || security_context(&c->security_context, arm, f, err))
 		return -1;
 	if (!c->image)
@@ -366,7 +373,7 @@ static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj,
 }
 
 static int read_containers(struct gate_group *g, gate_arm *arm, json_t *spec, const char *key,
-			   const struct volumes *vols, gate_err *err)
+			   json_t *types, gate_err *err)
 {
 	json_t *list, *e, *obj = NULL;
 	gate_arm *sub, *obj_sub;
@@ -387,7 +394,7 @@ static int read_containers(struct gate_group *g, gate_arm *arm, json_t *spec, co
 			break;
 		}
 		c->is_init = !strcmp(key, "initContainers");
-		if (resolve(&obj, &obj_sub, sub, e, err) || read_container(c, obj_sub, obj, vols, err)) {
+		if (resolve(&obj, &obj_sub, sub, e, err) || read_container(c, obj_sub, obj, types, err)) {
 			if (c->name)
 				rc = gate_err_prefix(err, "container '%s' (%s[%zu])", c->name, key, i);
 			else
@@ -402,15 +409,15 @@ static int read_containers(struct gate_group *g, gate_arm *arm, json_t *spec, co
 
 int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, gate_err *err)
 {
-	struct volumes vols;
+	json_t *types;
 	int rc;
 
-	if (gate_template_get(&vols.list, &vols.sub, arm, spec, "volumes", err))
-		return -1;
-	rc = read_containers(g, arm, spec, "containers", &vols, err);
+	rc = volume_types(&types, arm, spec, err);
 	if (!rc)
-		rc = read_containers(g, arm, spec, "initContainers", &vols, err);
-	json_decref(vols.list);
+		rc = read_containers(g, arm, spec, "containers", types, err);
+	if (!rc)
+		rc = read_containers(g, arm, spec, "initContainers", types, err);
+	json_decref(types);
 	if (!rc && !g->containers_count)
 		rc = gate_err_set(err, GATE_EINPUT, "no containers");
 	return rc;

@@ -688,6 +688,29 @@ static void test_arm(void)
 	json_decref(tmpl);
 }
 
+/* Variables of nothing, each two of the one before: 2^60 evaluations
+ * unless each variable is evaluated once. */
+static void test_arm_memo(void)
+{
+	json_t *tmpl = json_pack("{s:{s:s}}", "variables", "e0", ""), *v;
+	gate_err err = GATE_ERR_INIT;
+	char name[16], expr[64];
+	gate_arm *a;
+	int i;
+
+	for (i = 1; i <= 60; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		snprintf(expr, sizeof(expr), "[concat(variables('e%d'), variables('e%d'))]", i - 1, i - 1);
+		json_object_set_new(json_object_get(tmpl, "variables"), name, json_string(expr));
+	}
+	CHECK(gate_arm_new(&a, tmpl, NULL, &err) == 0);
+	v = arm_eval(a, "[variables('e60')]", &err);
+	CHECK(json_is_string(v) && json_string_length(v) == 0);
+	json_decref(v);
+	gate_arm_free(a);
+	json_decref(tmpl);
+}
+
 /* ---- readers ---- */
 
 static int read_buf(struct gate_model *m, const char *text, enum gate_input_format f,
@@ -744,6 +767,10 @@ static void test_readers(void)
 	EXPECT_READ_ERROR("{\"resources\": [{\"type\": \"Microsoft.ContainerInstance/containerGroups\","
 			  " \"copy\": {\"count\": 2}}]}", GATE_INPUT_AUTO,
 			  "resources[0]: unsupported expression: 'copy' loops");
+
+	EXPECT_READ_ERROR("{\"name\": \"g\", \"volumes\": [{\"name\": \"v\", \"emptyDir\": {}},"
+			  " {\"name\": \"v\", \"secret\": {}}], \"containers\": []}", GATE_INPUT_AUTO,
+			  "group 'g' (top level): volumes[1]: 'v' again");
 
 	/* Forced formats that do not fit. */
 	EXPECT_READ_ERROR("{\"containers\": []}", GATE_INPUT_ARM, "mem: not an ARM template");
@@ -818,6 +845,7 @@ int main(int argc, char **argv)
 	test_note_limit();
 	test_decode();
 	test_arm();
+	test_arm_memo();
 	test_readers();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
