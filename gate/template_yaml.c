@@ -303,6 +303,7 @@ static int k8s_group(struct gate_model *m, json_t *doc, const char *kind, const 
 	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 		if (!strcmp(kind, workloads[i].kind))
 			w = &workloads[i];
+	/* ConfigMaps, Services and the like carry no containers. */
 	if (!w)
 		return 0;
 	pod = w->path[0] ? path(doc, w->path, 4) : doc;
@@ -314,9 +315,8 @@ static int k8s_group(struct gate_model *m, json_t *doc, const char *kind, const 
 		gate_err_set(err, GATE_EINPUT, "no pod template");
 		goto bad;
 	}
-	/* virtual-kubelet reads the pod's annotations; a policy only on the
-	 * workload's own metadata is taken too, as confcom writes it there
-	 * for a bare Pod. */
+	/* The policy is a pod annotation: for a workload, its pod template's;
+	 * the workload's own metadata counts only when the template has none. */
 	policy = path(pod, annotation, 3);
 	if (!policy)
 		policy = path(doc, annotation, 3);
@@ -367,7 +367,6 @@ static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t
 			return gate_err_prefix(err, "%s", where);
 		return 0;
 	}
-	/* ConfigMaps, Services and the like carry no containers. */
 	if (!k8s_kind)
 		return gate_err_set(err, GATE_EINPUT, "%s: no 'kind'", where);
 	if (k8s_group(m, doc, k8s_kind, where, err))
