@@ -46,8 +46,8 @@ struct session {
 struct job {
 	struct session *s;
 	size_t layer;
-	/* An earlier job of this run for the same diff_id: its root hash is
-	 * this one's, as with a cache hit. */
+	/* An earlier job of this run for the same blob and diff_id: its root
+	 * hash is this one's. */
 	struct job *same;
 	int ok;
 };
@@ -748,7 +748,15 @@ static void layer_again(struct run *r, size_t i)
 	layer_one(r, r->n_first + i);
 }
 
-/* Orders the jobs so that each diff_id is hashed once, by its first job,
+/* The same blob, meant to unpack to the same tar.  Only the blob digest
+ * and the diff_id together: a config that gives two different blobs one
+ * diff_id must still have each checked. */
+static int same_layer(const struct gate_image_layer *a, const struct gate_image_layer *b)
+{
+	return !strcmp(a->digest, b->digest) && !memcmp(a->diff_id, b->diff_id, GATE_DIGEST_SIZE);
+}
+
+/* Orders the jobs so that each layer is hashed once, by its first job,
  * and its twins follow; shared base layers are common across images.
  * scratch holds 2 * n entries. */
 static void plan_jobs(struct run *r, const struct job *all, size_t *scratch, size_t n)
@@ -759,8 +767,8 @@ static void plan_jobs(struct run *r, const struct job *all, size_t *scratch, siz
 	for (i = 0; i < n; i++) {
 		twin[i] = i;
 		for (k = 0; k < i && twin[i] == i; k++)
-			if (twin[k] == k && !memcmp(all[k].s->img->layers[all[k].layer].diff_id,
-						    all[i].s->img->layers[all[i].layer].diff_id, GATE_DIGEST_SIZE))
+			if (twin[k] == k && same_layer(&all[k].s->img->layers[all[k].layer],
+						       &all[i].s->img->layers[all[i].layer]))
 				twin[i] = k;
 	}
 	for (i = 0; i < n; i++)
