@@ -1034,11 +1034,11 @@ static int scan_statement(struct rego *r)
 		return gate_err_prefix(r->err, "'%.*s'", (int)n, name);
 	}
 	if (!whole) {
-		json_decref(v);
 		if (v)
 			snprintf(why, sizeof(why), "a rule body follows the value");
 		else
 			snprintf(why, sizeof(why), "not read (%s)", verr.msg);
+		json_decref(v);
 		return not_read(r, stmt, why);
 	}
 	rc = bind(r, name, n, v, stmt);
