@@ -575,7 +575,7 @@ int gate_http_do(gate_http *h, const struct gate_http_req *req,
 		resp->attempts++;
 		if (x.idle) {
 			crc = CURLE_OPERATION_TIMEDOUT;
-			snprintf(errbuf, CURL_ERROR_SIZE, "no data received for %ld seconds", x.idle_timeout_s);
+			snprintf(errbuf, CURL_ERROR_SIZE, "no data received for %ld s", x.idle_timeout_s);
 		}
 		if (x.sink_failed) {
 			if (err && !err->code)

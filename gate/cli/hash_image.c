@@ -55,7 +55,7 @@ void gate_cli_hash_images_usage(FILE *f)
 		"  --jobs N                   layers fetched in parallel (default %d)\n"
 		"  --creds USER:PASSWORD      credentials for every registry\n"
 		"  --creds-stdin              read USER:PASSWORD from the first line of stdin\n"
-		"  --ca-file FILE             PEM file of CAs to trust instead of the system's\n"
+		"  --ca-file FILE             PEM file of CAs to trust, in place of the default bundle\n"
 		"  --insecure-registry HOST[:PORT]\n"
 		"                             unverified TLS, or plain HTTP, for that host (repeatable)\n"
 		"  --cache DIR                root-hash cache (default $XDG_CACHE_HOME/gate)\n"

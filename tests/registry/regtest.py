@@ -12,6 +12,7 @@ prints for the same layer files.
 """
 import argparse
 import base64
+import email.utils
 import gzip
 import hashlib
 import http.client
@@ -820,6 +821,11 @@ def s_faults():
                 proxy.forward(h, body, cut_at=100)        # body cut short
                 return True
             if k == 3:
+                # Retry-After as an HTTP date (RFC 9110 10.2.3).
+                when = email.utils.formatdate(time.time() + 2, usegmt=True)
+                reply(h, 429, b"later", {"Retry-After": when})
+                return True
+            if k == 4:
                 proxy.forward(h, body, chunk_delay=0.02)  # slow body, still flowing
                 return True
         return False
@@ -830,6 +836,9 @@ def s_faults():
     expect_hashes(["--insecure-registry", host, "--jobs", "3", host + "/flaky/app:v1"], BASIC_LAYERS)
     check(time.time() - t0 >= 1.0, "Retry-After: 1 was not honoured")
     check(seen.get("manifest", 0) >= 3, "manifest faults not exercised")
+    blob_tries = [v for k, v in seen.items() if "/blobs/" in k]
+    check(len(blob_tries) == len(BASIC_LAYERS) + 1 and all(v == 4 for v in blob_tries),
+          "blob faults not exercised as planned: %r" % seen)
 
     # A registry that never recovers: exit 3 within the retry budget.
     def always_503(h, body):
@@ -866,7 +875,7 @@ def s_faults():
     stalled = Proxy(reg.port, stall)
     t0 = time.time()
     expect_fail(["--insecure-registry", "127.0.0.1", "--idle-timeout", "1", "--retries", "1",
-                 "127.0.0.1:%d/flaky/app:v1" % stalled.port], 3, "no data received for 1 seconds (gave up after 2 attempts)")
+                 "127.0.0.1:%d/flaky/app:v1" % stalled.port], 3, "no data received for 1 s (gave up after 2 attempts)")
     check(time.time() - t0 < 10, "the idle timeout did not cut the stalled transfers short")
 
 
