@@ -189,31 +189,24 @@ static int gzip_zlib(gate_inflate *z, const unsigned char *p, size_t len, gate_e
 static int zstd(gate_inflate *z, const unsigned char *p, size_t len, gate_err *err)
 {
 	ZSTD_inBuffer in = { p, len, 0 };
+	ZSTD_outBuffer out;
 
-	while (in.pos < in.size) {
-		ZSTD_outBuffer out = { z->out, OUT_SIZE, 0 };
-		size_t ret = ZSTD_decompressStream(z->zstd, &out, &in);
+	/* A full output buffer may leave data inside the decoder: call again
+	 * until it is not full, even with no input left. */
+	do {
+		size_t in_before = in.pos, ret;
 
+		out = (ZSTD_outBuffer){ z->out, OUT_SIZE, 0 };
+		ret = ZSTD_decompressStream(z->zstd, &out, &in);
 		if (ZSTD_isError(ret))
 			return gate_err_set(err, GATE_EINPUT, "zstd: %s", ZSTD_getErrorName(ret));
-		z->last_zstd_hint = ret;
+		/* After a frame ends, a call that moves nothing reports the
+		 * next frame's header size: that is no sign of truncation. */
+		if (in.pos != in_before || out.pos)
+			z->last_zstd_hint = ret;
 		if (out.pos && gate_sink_write(z->next, z->out, out.pos, err))
 			return -1;
-	}
-	/* flush what the decoder still holds for input it already took */
-	for (;;) {
-		ZSTD_outBuffer out = { z->out, OUT_SIZE, 0 };
-		ZSTD_inBuffer none = { NULL, 0, 0 };
-		size_t ret = ZSTD_decompressStream(z->zstd, &out, &none);
-
-		if (ZSTD_isError(ret))
-			return gate_err_set(err, GATE_EINPUT, "zstd: %s", ZSTD_getErrorName(ret));
-		z->last_zstd_hint = ret;
-		if (!out.pos)
-			break;
-		if (gate_sink_write(z->next, z->out, out.pos, err))
-			return -1;
-	}
+	} while (in.pos < in.size || out.pos == out.size);
 	return 0;
 }
 
