@@ -23,6 +23,12 @@ struct gate_http {
 	CURLSH *share;
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
 	/* Insecure hosts found to answer plain HTTP only. */
+	/* Each thread keeps its easy handle, and with it its connections:
+	 * a registry is asked for manifest, config and blobs in a row, and
+	 * TLS handshakes are not free.  (curl's shared connection cache is
+	 * not safe across threads.) */
+	pthread_key_t handle_key;
+	int have_key;
 	pthread_mutex_t plain_lock;
 	char **plain;
 	size_t plain_count;
@@ -68,6 +74,11 @@ static void share_unlock(CURL *c, curl_lock_data data, void *ud)
 	pthread_mutex_unlock(&h->share_lock[data]);
 }
 
+static void drop_handle(void *c)
+{
+	curl_easy_cleanup(c);
+}
+
 int gate_http_new(gate_http **out, const struct gate_http_opts *opts, gate_err *err)
 {
 	static const struct gate_http_opts defaults = GATE_HTTP_OPTS_INIT;
@@ -100,6 +111,9 @@ int gate_http_new(gate_http **out, const struct gate_http_opts *opts, gate_err *
 	}
 	h->opts.ca_file = NULL;
 	h->opts.insecure_hosts = NULL;
+	if (pthread_key_create(&h->handle_key, drop_handle))
+		goto nomem;
+	h->have_key = 1;
 	h->share = curl_share_init();
 	if (!h->share)
 		goto nomem;
@@ -121,6 +135,13 @@ void gate_http_free(gate_http *h)
 
 	if (!h)
 		return;
+	if (h->have_key) {
+		CURL *c = pthread_getspecific(h->handle_key);
+
+		if (c)
+			curl_easy_cleanup(c);
+		pthread_key_delete(h->handle_key);
+	}
 	if (h->share)
 		curl_share_cleanup(h->share);
 	for (i = 0; i < h->insecure_count; i++)
@@ -470,9 +491,17 @@ static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 	CURLcode rc;
 	int ok = 1;
 
-	c = curl_easy_init();
-	if (!c)
-		return CURLE_OUT_OF_MEMORY;
+	c = pthread_getspecific(h->handle_key);
+	if (c) {
+		curl_easy_reset(c);
+	} else {
+		if (!(c = curl_easy_init()))
+			return CURLE_OUT_OF_MEMORY;
+		if (pthread_setspecific(h->handle_key, c)) {
+			curl_easy_cleanup(c);
+			return CURLE_OUT_OF_MEMORY;
+		}
+	}
 #define ADD_HEADER(...) do { \
 		if (snprintf(line, sizeof(line), __VA_ARGS__) >= (int)sizeof(line) || \
 		    !(t = curl_slist_append(hdrs, line))) ok = 0; else hdrs = t; } while (0)
@@ -487,7 +516,6 @@ static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 #undef ADD_HEADER
 	if (!ok) {
 		curl_slist_free_all(hdrs);
-		curl_easy_cleanup(c);
 		return CURLE_OUT_OF_MEMORY;
 	}
 	errbuf[0] = '\0';
@@ -522,8 +550,10 @@ static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
 	}
 	rc = curl_easy_perform(c);
+	/* The handle outlives this request: nothing of it may point here. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
 	return rc;
 }
 

@@ -68,6 +68,7 @@ struct gate_http_resp {
 };
 
 int gate_http_new(gate_http **out, const struct gate_http_opts *opts, gate_err *err);
+/* Other threads that used h must have ended by then. */
 void gate_http_free(gate_http *h);
 
 /* Returns 0 once a final response arrived (any status: the caller judges
