@@ -19,6 +19,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -230,6 +231,14 @@ class Registry:
                 self.proc.kill()
                 self.proc.wait()
         self.logf.close()
+
+    def log_lines(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().splitlines()
+
+    def connections(self, lines):
+        """Client connections behind these log lines (by source port)."""
+        return len({m for l in lines for m in re.findall(rb'remoteaddr="127\.0\.0\.1:(\d+)"', l)})
 
     def blob_gets(self):
         """Blob GETs the registry answered, from its access log."""
@@ -896,10 +905,13 @@ def s_cache():
 
     cache = os.path.join(TMP, "gate-cache")
     args = ["--insecure-registry", host, "--cache", cache, host + "/cached/app:v1"]
-    before = reg.blob_gets()
+    before, mark = reg.blob_gets(), len(reg.log_lines())
     out1, _ = expect_hashes(args, BASIC_LAYERS, cache=True)
     cold = reg.blob_gets() - before
     check(cold == len(BASIC_LAYERS) + 1, "cold run: %d blob GETs, expected layers + config" % cold)
+    # Requests reuse connections: one per thread (--jobs 2), not one each.
+    conns = reg.connections(reg.log_lines()[mark:])
+    check(1 <= conns <= 2, "cold run: %d connections for %d requests" % (conns, cold + 1))
     check(stat.S_IMODE(os.stat(cache).st_mode) == 0o700, "cache directory is not 0700")
     entries = os.listdir(os.path.join(cache, "engine-1"))
     check(len(entries) == len(BASIC_LAYERS) and not any(e.startswith(".tmp") for e in entries),
