@@ -40,7 +40,8 @@ static void usage(FILE *f)
 		"  --format F             text (default), json, or rego (the decoded policy text)\n");
 }
 
-/* Untrusted text goes to a terminal: control bytes are shown escaped. */
+/* Untrusted text goes to a terminal: control bytes are shown as \xNN.
+ * Backslashes stay as they are, since env rule regexes are full of them. */
 static void put(FILE *f, const char *s)
 {
 	if (!s) {
@@ -50,8 +51,8 @@ static void put(FILE *f, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			fprintf(f, c == '\\' ? "\\\\" : "\\x%02x", c);
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
 		else
 			fputc(c, f);
 	}
