@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import ssl
 import stat
@@ -195,6 +196,13 @@ class Pusher:
 
 # --- the real registry -------------------------------------------------------
 
+def die_with_parent():
+    """The registry ends with the harness, even if ctest kills it on a timeout."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Registry:
     def __init__(self, name, tls=None, htpasswd=None, token=None):
         self.dir = os.path.join(TMP, name)
@@ -218,7 +226,8 @@ class Registry:
             f.write("\n".join(cfg) + "\n")
         self.logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(["docker-registry", "serve", path], stdout=self.logf,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     preexec_fn=die_with_parent)
         CLEANUP.append(self.stop)
         wait_port(self.port, self.proc)
 
