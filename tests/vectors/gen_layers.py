@@ -594,6 +594,46 @@ class Gen:
         self.emit(p, r.choice([b"0", b"5", b"6"]), a=a)
         self.set_kind(p, "data")
 
+    def op_tarquirks(self):
+        """Header-level oddities of archive/tar that still name a file."""
+        r = self.r
+        p = self.name(maxlen=90)
+        q = self.name(maxlen=90)
+        k = r.randrange(9)
+        if k == 0:      # GNU long name, then PAX path: the GNU name wins
+            self.out.append(gnu_long(b"L", q) + pax_header([(b"path", p)]) + header(b"short", b"0"))
+            self.set_kind(q, "file")
+        elif k == 1:    # two PAX headers: only the second counts
+            self.out.append(pax_header([(b"path", q), (b"mtime", b"9")]) +
+                            pax_header([(b"path", p)]) + header(b"short2", b"0"))
+            self.set_kind(p, "file")
+        elif k == 2:    # PAX size overrides the header's
+            self.out.append(pax_header([(b"size", b"3")]) + header(_enc(p), b"0", size=999) + pad(b"abc"))
+            self.set_kind(p, "data")
+        elif k == 3:    # V7 header, name ending in '/', typeflag NUL: a directory
+            self.out.append(header(_enc(p)[:90] + b"/", b"\0", fmt="v7", mode=0o700))
+            self.set_kind(_enc(p)[:90].decode("utf-8", "surrogateescape"), "dir")
+        elif k == 4:    # ustar prefix/name split
+            self.out.append(header(b"n" + _enc(p)[:60], b"0", prefix=b"pre/" + _enc(q)[:100]))
+        elif k == 5:    # checksum as a sum of signed bytes
+            h = bytearray(header(_enc("\udcff" + p)[:99], b"0"))
+            h[148:156] = b" " * 8
+            chk = sum(b - 256 if b > 127 else b for b in h)
+            h[148:156] = ("%06o" % (chk & 0o777777)).encode() + b"\0 "
+            self.out.append(bytes(h))
+        elif k == 6:    # empty PAX path: the name is "" (the root)
+            self.out.append(pax_header([(b"path", b"")]) + header(b"x", b"5"))
+        elif k == 7:    # GNU long link name for a symlink
+            self.out.append(gnu_long(b"K", "k" * r.randint(90, 300)) + header(_enc(p)[:99], b"2", linkname=b"k"))
+            self.set_kind(p, "longsym")
+        else:           # PAX records GNU sparse 0.0 style (offset/numbytes pairs)
+            data = b"0123456789"
+            self.out.append(pax_header([(b"GNU.sparse.size", b"8192"), (b"GNU.sparse.numblocks", b"2"),
+                                        (b"GNU.sparse.offset", b"0"), (b"GNU.sparse.numbytes", b"5"),
+                                        (b"GNU.sparse.offset", b"4096"), (b"GNU.sparse.numbytes", b"5")]) +
+                            header(_enc(p)[:99], b"0", size=len(data)) + pad(data))
+            self.set_kind(p, "data")
+
     def op_root(self):
         self.emit(self.r.choice(["./", ".", "/"]).rstrip("/") or ".", b"5",
                   a=self.attrs())
@@ -604,7 +644,7 @@ class Gen:
                (self.op_hardlink, 8), (self.op_overwrite, 8), (self.op_whiteout, 6),
                (self.op_opaque, 6), (self.op_implicit, 5), (self.op_unknown_type, 2),
                (self.op_deep, 1), (self.op_root, 1), (self.op_global, 0.5),
-               (self.op_xattr_storm, 1)]
+               (self.op_xattr_storm, 1), (self.op_tarquirks, 2)]
         if r.random() < 0.15:
             ops.append((self.op_manydir, 3))
         if r.random() < 0.1:
@@ -614,7 +654,18 @@ class Gen:
         n = size_hint or r.choice([5, 10, 20, 40, 80, 150])
         for _ in range(n):
             r.choices(fns, ws)[0]()
-        return b"".join(self.out) + end()
+        k = r.random()
+        if k < 0.9:
+            tail = end()
+        elif k < 0.93:
+            tail = b"\0" * 512                       # one zero block
+        elif k < 0.96:
+            tail = b""                               # none
+        elif k < 0.98:
+            tail = end() + b"garbage after the end"  # ignored
+        else:
+            tail = b"\0" * 512 + b"x" * 512           # rejected
+        return b"".join(self.out) + tail
 
 
 def random_tar(seed):
@@ -995,6 +1046,18 @@ def c_headeronly_with_size():
             entry("f", b"6", size=1 << 30) + entry("last", data=b"x") + end())
 
 
+def c_file_too_big():
+    # the reference refuses a file over 128 GiB before reading its data
+    return entry("small", data=b"s") + header(b"big", b"0", size=(128 << 30) + 1) + end()
+
+
+def c_pax_size_negative_dir():
+    # a negative PAX size is an error only for entries that have data
+    return (pax_header([(b"size", b"-5")]) + header(b"d", b"5") +
+            pax_header([(b"SCHILY.xattr.user.v", b"a\0b"), (b"comment", b"c\0d")]) + header(b"f", b"0") +
+            gnu_long(b"L", b"long\0ignored") + header(b"x", b"0") + end())
+
+
 def c_names_odd():
     return (entry("a/../b") + entry("../../c") + entry("/abs/d") + entry("e/./f//g/") +
             entry("x\\y") + entry("sp ace") + entry("t/", b"0") + end())
@@ -1118,6 +1181,8 @@ CURATED = {
     "global_and_root": c_global_and_root,
     "names_odd": c_names_odd,
     "headeronly_with_size": c_headeronly_with_size,
+    "file_too_big": c_file_too_big,
+    "pax_size_negative_dir": c_pax_size_negative_dir,
     "opaque_xattr_name_239": c_opaque_xattr_name_239,
     "opaque_xattr_name_240": c_opaque_xattr_name_240,
     "opaque_xattr_name_300": c_opaque_xattr_name_300,
