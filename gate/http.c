@@ -22,13 +22,13 @@ struct gate_http {
 	size_t insecure_count;
 	CURLSH *share;
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
-	/* Insecure hosts found to answer plain HTTP only. */
 	/* Each thread keeps its easy handle, and with it its connections:
 	 * a registry is asked for manifest, config and blobs in a row, and
 	 * TLS handshakes are not free.  (curl's shared connection cache is
 	 * not safe across threads.) */
 	pthread_key_t handle_key;
 	int have_key;
+	/* Insecure hosts found to answer plain HTTP only. */
 	pthread_mutex_t plain_lock;
 	char **plain;
 	size_t plain_count;

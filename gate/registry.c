@@ -39,8 +39,6 @@ struct session {
 	char *authorization;
 	struct gate_creds creds;
 	int creds_looked_up;
-	gate_err *first_err;            /* == &img->err once an error is recorded */
-	unsigned char (*diff_ids)[GATE_DIGEST_SIZE];
 };
 
 struct job {
@@ -416,13 +414,8 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 			     json_array_size(ids), layer_count);
 		goto out;
 	}
-	s->diff_ids = calloc(layer_count ? layer_count : 1, sizeof(*s->diff_ids));
-	if (!s->diff_ids) {
-		gate_err_nomem(err);
-		goto out;
-	}
 	for (i = 0; i < layer_count; i++) {
-		if (parse_digest(json_string_value(json_array_get(ids, i)), s->diff_ids[i])) {
+		if (parse_digest(json_string_value(json_array_get(ids, i)), s->img->layers[i].diff_id)) {
 			gate_err_set(err, GATE_EINPUT, "config %s: diff_ids[%zu] is not a sha256 digest", digest, i);
 			goto out;
 		}
@@ -542,8 +535,6 @@ static int resolve(struct session *s, gate_err *err)
 	if (fetch_config(s, root, img->layer_count, img->platform, sizeof(img->platform),
 			 o->platform && !img->platform[0] ? os : NULL, arch, variant, err))
 		goto out;
-	for (i = 0; i < img->layer_count; i++)
-		memcpy(img->layers[i].diff_id, s->diff_ids[i], GATE_DIGEST_SIZE);
 	rc = 0;
 out:
 	json_decref(root);
@@ -816,7 +807,6 @@ static void session_destroy(struct session *s)
 		free(s->authorization);
 	}
 	gate_creds_free(&s->creds);
-	free(s->diff_ids);
 	pthread_mutex_destroy(&s->lock);
 }
 
