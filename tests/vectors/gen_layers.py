@@ -833,6 +833,17 @@ def c_whiteouts_existing():
             entry("w/.wh.c", b"1", linkname="empty") + entry("w/.wh.d/") + end())
 
 
+def c_whiteout_spellings():
+    # whiteouts are found by path.Split of the raw name: a trailing slash
+    # makes an ordinary entry; "x/../" and "//" spellings still count
+    return (entry("a/", b"5") + entry("a/.wh..wh..opq/", b"5") + entry("b/.wh..wh..opq/", b"0") +
+            entry("c/d") + entry("c/.wh.d/", b"5") + entry("c/./.wh.e") + entry("./.wh.f") +
+            entry("c//.wh..wh..opq") + entry("x/../.wh..wh..opq") + entry("g/h/i") + entry("g/h/../.wh.z") +
+            entry("p/q/.wh..wh..opq") + entry("p/q/r") + entry(".wh.w") + entry("w/.wh..wh..opq") +
+            entry("l", b"1", linkname="w") + entry(".wh.l") + entry("f") + entry(".wh.k", b"1", linkname="f") +
+            entry(".wh./", b"5") + entry("a\\.wh.b") + entry("m/n/o/.wh.p") + end())
+
+
 def c_whiteout_dir():
     return entry("d/", b"5") + entry(".wh.d") + end()
 
@@ -1147,6 +1158,7 @@ CURATED = {
     "opaque_on_nondirs": c_opaque_on_nondirs,
     "opaque_long_symlink": c_opaque_long_symlink,
     "whiteouts_existing": c_whiteouts_existing,
+    "whiteout_spellings": c_whiteout_spellings,
     "whiteout_dir": c_whiteout_dir,
     "whiteout_dotdot": c_whiteout_dotdot,
     "whiteout_data_file": c_whiteout_data_file,
