@@ -698,8 +698,9 @@ def s_basic_auth():
     ins = ["--insecure-registry", host]
     home = os.path.join(TMP, "home")
 
-    out, err = expect_hashes(ins + ["--creds", "%s:%s" % (USER, PASSWORD), ref], BASIC_LAYERS)
-    check(PASSWORD not in out + err, "password printed")
+    out, err = expect_hashes(ins + ["-v", "--creds", "%s:%s" % (USER, PASSWORD), ref], BASIC_LAYERS)
+    check("layer 0 sha256:" in err, "-v said nothing")
+    check(PASSWORD not in out + err and basic.split()[1] not in out + err, "secret printed with -v")
     expect_hashes(ins + ["--creds-stdin", ref], BASIC_LAYERS, stdin=("%s:%s\n" % (USER, PASSWORD)).encode())
     err = expect_fail(ins + ["--creds", "%s:wrong" % USER, ref], 3, "authentication failed")
     check("wrong" not in err, "password printed")
@@ -756,8 +757,9 @@ def s_token_auth():
     ins = ["--insecure-registry", "127.0.0.1"]
     ref = host + "/team/app:v1"
 
-    out, err = expect_hashes(ins + ["--creds", "%s:%s" % (USER, PASSWORD), ref], BASIC_LAYERS)
+    out, err = expect_hashes(ins + ["-v", "--creds", "%s:%s" % (USER, PASSWORD), ref], BASIC_LAYERS)
     check(tokens.scopes and all(s == scope for s in tokens.scopes), "scope sent: %r" % tokens.scopes)
+    check(PASSWORD not in out + err, "password printed with -v")
     for tok in tokens.issued:
         check(tok not in out + err, "token printed")
     expect_fail(ins + [ref], 3, "token endpoint")
