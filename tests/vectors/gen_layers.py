@@ -939,6 +939,29 @@ def c_gnu_atime_ctime():
             entry("g3/", b"5", fmt="gnu", mtime=1, atime=2 ** 35) + end())
 
 
+def _star(name, prefix=b"", atime=0, ctime=0, typeflag=b"0", data=b"", mtime=1000, raw_atime=None):
+    """A STAR header: ustar magic and "tar\\0" at offset 508; a 131-byte
+    prefix, then atime and ctime, which Go reads."""
+    h = bytearray(header(name, typeflag, size=len(data), mtime=mtime))
+    h[345:500] = b"\0" * 155
+    h[345:345 + len(prefix)] = prefix
+    if raw_atime is not None:
+        h[476:488] = raw_atime
+    else:
+        h[476:488] = _octal(atime, 12)
+        h[488:500] = _octal(ctime, 12)
+    h[508:512] = b"tar\0"
+    h[148:156] = b" " * 8
+    h[148:156] = ("%06o" % sum(h)).encode() + b"\0 "
+    return bytes(h) + pad(data)
+
+
+def c_star_format():
+    return (_star(b"f", atime=123456, ctime=2 ** 32 + 5, data=b"star") +
+            _star(b"g", prefix=b"pre/fix", typeflag=b"5") + _star(b"n", prefix=b"p" * 130) +
+            _star(b"b", raw_atime=b"\x80" + b"\0" * 6 + b"\x01\0\0\0\0") + end())
+
+
 def c_pax_time_bad():
     return entry("f", pax=[(b"mtime", b".5")]) + end()
 
@@ -1175,6 +1198,7 @@ CURATED = {
     "times_base256": c_times_base256,
     "gnu_atime_ctime": c_gnu_atime_ctime,
     "pax_time_bad": c_pax_time_bad,
+    "star_format": c_star_format,
     "devices": c_devices,
     "ids": c_ids,
     "mode_bits": c_mode_bits,
