@@ -1041,6 +1041,39 @@ def c_sparse():
             sparse_pax01("s01_tail", 8192, [(8192, 0)]) + end())
 
 
+def _old_gnu_sparse(name, realsize, segs):
+    """Old GNU sparse: typeflag 'S', four map entries in the header, more in
+    extension blocks (21 each)."""
+    data = b"".join(bytes(((o + i) * 13) & 0xFF for i in range(n)) for o, n in segs)
+    h = bytearray(header(name, b"S", size=len(data), fmt="gnu", mtime=77))
+    first, rest = segs[:4], segs[4:]
+    for i, (o, n) in enumerate(first):
+        h[386 + 24 * i:398 + 24 * i] = _octal(o, 12)
+        h[398 + 24 * i:410 + 24 * i] = _octal(n, 12)
+    h[482] = 1 if rest else 0
+    h[483:495] = _octal(realsize, 12)
+    h[148:156] = b" " * 8
+    h[148:156] = ("%06o" % sum(h)).encode() + b"\0 "
+    out = bytes(h)
+    while rest:
+        e = bytearray(BLOCK)
+        chunk, rest = rest[:21], rest[21:]
+        for i, (o, n) in enumerate(chunk):
+            e[24 * i:24 * i + 12] = _octal(o, 12)
+            e[24 * i + 12:24 * i + 24] = _octal(n, 12)
+        e[504] = 1 if rest else 0
+        out += bytes(e)
+    return out + pad(data)
+
+
+def c_sparse_old_gnu():
+    return (_old_gnu_sparse(b"s1", 20000, [(0, 10), (4096, 4096), (12000, 5)]) +
+            _old_gnu_sparse(b"s2", 30 * 8192 + 500, [(i * 8192, 100 + i) for i in range(30)]) +
+            _old_gnu_sparse(b"s3", 4096, []) +
+            _old_gnu_sparse(b"s4", 9000, [(0, 0), (100, 5), (9000, 0)]) +
+            _old_gnu_sparse(b"s5/", 10, [(0, 10)]) + end())
+
+
 def c_sparse_multigroup():
     # a sparse file bigger than one block group (128 MiB) costs the tar nothing
     return sparse_pax10("big", (130 << 20) + 1, [(0, 100), (129 << 20, 4096)]) + entry("after") + end()
@@ -1210,6 +1243,7 @@ CURATED = {
     "block_boundaries": c_block_boundaries,
     "sparse": c_sparse,
     "sparse_multigroup": c_sparse_multigroup,
+    "sparse_old_gnu": c_sparse_old_gnu,
     "many_inodes_groups": c_many_inodes_groups,
     "deep_tree": c_deep_tree,
     "empty_files": c_empty_files,
