@@ -1,5 +1,5 @@
 #include "arm_expr.h"
-#include "limits.h"
+#include "gate_limits.h"
 
 #include <jansson.h>
 

@@ -7,16 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "gate_limits.h"
 
 #define HELPER_OUTPUT_MAX (64u << 10)
 #define DOCKER_HUB_KEY    "https://index.docker.io/v1/"
-/* Not PATH_MAX: gate/limits.h shadows <limits.h> on the include path. */
-#define CONFIG_PATH_MAX   4096
+#define CONFIG_PATH_MAX   PATH_MAX
 
 extern char **environ;
 

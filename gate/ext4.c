@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "gosort.h"
-#include "limits.h"
+#include "gate_limits.h"
 
 #define BLOCK                   GATE_EXT4_BLOCK_SIZE
 #define BLOCKS_PER_GROUP        (BLOCK * 8)

@@ -1,5 +1,5 @@
 #include "input.h"
-#include "limits.h"
+#include "gate_limits.h"
 #include "policy.h"
 #include "template_arm.h"
 #include "template_yaml.h"

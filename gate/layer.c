@@ -17,7 +17,7 @@
 
 #include "ext4.h"
 #include "inflate.h"
-#include "limits.h"
+#include "gate_limits.h"
 #include "sink.h"
 #include "tar.h"
 #include "tar2ext4.h"

@@ -1,7 +1,7 @@
 #include "policy.h"
 #include "b64.h"
 #include "layer.h"
-#include "limits.h"
+#include "gate_limits.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "gate_limits.h"
 
 #define MT_OCI_INDEX     "application/vnd.oci.image.index.v1+json"
 #define MT_DOCKER_LIST   "application/vnd.docker.distribution.manifest.list.v2+json"

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "gate_limits.h"
 
 #define BLOCK_SIZE 512
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "gate_limits.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_WHITEOUT ".wh..wh..opq"

@@ -1,5 +1,5 @@
 #include "template_yaml.h"
-#include "limits.h"
+#include "gate_limits.h"
 #include "template.h"
 
 #include <jansson.h>

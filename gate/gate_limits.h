@@ -1,8 +1,8 @@
 /*
- * limits.h - every bound gate puts on untrusted input, in one place.
+ * gate_limits.h - every bound gate puts on untrusted input, in one place.
  */
-#ifndef GATE_LIMITS_H
-#define GATE_LIMITS_H
+#ifndef GATE_GATE_LIMITS_H
+#define GATE_GATE_LIMITS_H
 
 /* Layers */
 #define GATE_MAX_DISK_SIZE        (128ULL << 30)  /* tar2ext4.MaximumDiskSize used by confcom */
