@@ -100,6 +100,7 @@ struct gate_ext4 {
 	char cur_name[GATE_MAX_NAME_SIZE + 1];
 	int64_t data_written, data_max;
 	char name_buf[GATE_MAX_NAME_SIZE + 2];
+	char parents[GATE_MAX_NAME_SIZE + 2];   /* scratch of make_parents */
 };
 
 struct xattr {
@@ -1065,8 +1066,7 @@ int gate_ext4_create(gate_ext4 *w, const char *name, const struct gate_ext4_file
 
 int gate_ext4_make_parents(gate_ext4 *w, const char *name, gate_err *err)
 {
-	char path[GATE_MAX_NAME_SIZE + 2];
-	char *slash, *p;
+	char *path = w->parents, *slash, *p;
 	struct node *cur = root_node(w);
 
 	if (finish_inode(w, err) || clean_path(w, name, err))

@@ -7,7 +7,10 @@
 /* Layers */
 #define GATE_MAX_DISK_SIZE        (128ULL << 30)  /* tar2ext4.MaximumDiskSize used by confcom */
 #define GATE_MAX_PAX_HEADER_SIZE  (1u << 20)      /* Go archive/tar maxSpecialFileSize */
-#define GATE_MAX_NAME_SIZE        4096u           /* PATH_MAX: longest path an entry may name */
+/* Go bounds a name only by the header that carries it (a PAX record or a
+ * GNU long name, each at most GATE_MAX_PAX_HEADER_SIZE), and the reference
+ * hashes layers with names far beyond PATH_MAX, so gate does too. */
+#define GATE_MAX_NAME_SIZE        GATE_MAX_PAX_HEADER_SIZE
 #define GATE_MAX_XATTR_TOTAL_SIZE (64u << 10)     /* all xattrs of one file */
 #define GATE_MAX_SPARSE_ENTRIES   (1u << 20)      /* sparse map entries of one file */
 #define GATE_MAX_INODES           (1u << 26)      /* entries in one layer */

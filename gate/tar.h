@@ -41,8 +41,8 @@
  *    epoch.  Go also stores 0 for the instant -62135596800.0 (time.Time's
  *    zero); other times are clamped by compactext4.
  *
- * Deviations from Go, all failing closed: names and link names longer than
- * GATE_MAX_NAME_SIZE or holding a NUL (possible through GNU.sparse.name),
+ * Deviations from Go, all failing closed: names and link names holding a
+ * NUL (possible through GNU.sparse.name),
  * sparse maps of more than GATE_MAX_SPARSE_ENTRIES entries, sparse files
  * larger than GATE_MAX_DISK_SIZE, and a global header whose records Go
  * would apply in random order (a bad numeric record next to "path") are

@@ -33,19 +33,19 @@ static int whiteout(struct gate_tar2ext4 *t, const struct gate_tar_header *h, ga
 	const char *slash = strrchr(h->name, '/');
 	const char *file = slash ? slash + 1 : h->name;
 	size_t dir_len = (size_t)(file - h->name);
-	char path[GATE_MAX_NAME_SIZE + 2];
+	char *path = t->path;
 
 	if (strncmp(file, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
 		return 0;
 	if (!strcmp(file, OPAQUE_WHITEOUT)) {
-		snprintf(path, sizeof(path), "%.*s", (int)dir_len, h->name);
+		snprintf(path, sizeof(t->path), "%.*s", (int)dir_len, h->name);
 		if (gate_ext4_add_xattr(t->ext4, path, "trusted.overlay.opaque", "y", err))
 			return gate_err_prefix(err, "opaque whiteout of '%s'", path);
 		return 1;
 	}
 	/* the name with ".wh." taken out: "dir/" + the whited-out file */
-	if (snprintf(path, sizeof(path), "%.*s%s", (int)dir_len, h->name,
-		     file + strlen(WHITEOUT_PREFIX)) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(t->path), "%.*s%s", (int)dir_len, h->name,
+		     file + strlen(WHITEOUT_PREFIX)) >= (int)sizeof(t->path))
 		return gate_err_set(err, GATE_EINPUT, "name too long");
 	{
 		struct gate_ext4_file f = { .mode = GATE_S_IFCHR };

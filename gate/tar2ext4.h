@@ -11,8 +11,11 @@
 #include "ext4.h"
 #include "tar.h"
 
+#include "gate_limits.h"
+
 struct gate_tar2ext4 {
 	gate_ext4 *ext4;
+	char path[GATE_MAX_NAME_SIZE + 2];      /* scratch: a whiteout's target */
 };
 
 /* A handler for gate_tar_new() that drives t->ext4. */
