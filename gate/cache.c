@@ -79,27 +79,6 @@ const char *gate_cache_dir(const gate_cache *c)
 	return c->root;
 }
 
-static int unhex(const char *s, unsigned char *out)
-{
-	size_t i;
-
-	for (i = 0; i < HEX_SIZE; i++) {
-		int c = (unsigned char)s[i], v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -1;
-		if (i & 1)
-			out[i / 2] |= (unsigned char)v;
-		else
-			out[i / 2] = (unsigned char)(v << 4);
-	}
-	return 0;
-}
-
 int gate_cache_get(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
 		   unsigned char root_hash[GATE_DIGEST_SIZE])
 {
@@ -117,7 +96,7 @@ int gate_cache_get(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
 	close(fd);
 	if (n != HEX_SIZE + 1 || buf[HEX_SIZE] != '\n')
 		return 0;
-	return unhex(buf, root_hash) ? 0 : 1;
+	return gate_unhex(root_hash, buf, GATE_DIGEST_SIZE) ? 0 : 1;
 }
 
 /* Writes a temporary file next to path and renames it into place. */

@@ -53,7 +53,11 @@ void gate_layer_free(gate_layer *l);    /* NULL is fine */
  * computed by an older engine could differ. */
 #define GATE_ENGINE_VERSION 1
 
-/* Lowercase hex of a digest; out must hold 2*GATE_DIGEST_SIZE+1 bytes. */
+/* Lowercase hex of a digest; out must hold 2*len+1 bytes. */
 void gate_hex(char *out, const unsigned char *digest, size_t len);
+
+/* Parses exactly 2*len lowercase hex digits (what gate_hex writes; a
+ * digest in another case is not the same string).  Returns 0 or -1. */
+int gate_unhex(unsigned char *out, const char *hex, size_t len);
 
 #endif

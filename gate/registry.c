@@ -104,25 +104,9 @@ static void sha256_hex(const void *buf, size_t len, char out[GATE_REF_DIGEST_MAX
 
 static int parse_digest(const char *s, unsigned char out[GATE_DIGEST_SIZE])
 {
-	size_t i;
-
 	if (!s || strncmp(s, "sha256:", 7) || strlen(s) != 7 + 2 * GATE_DIGEST_SIZE)
 		return -1;
-	for (i = 0; i < 2 * GATE_DIGEST_SIZE; i++) {
-		int c = (unsigned char)s[7 + i], v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -1;
-		if (i & 1)
-			out[i / 2] |= (unsigned char)v;
-		else
-			out[i / 2] = (unsigned char)(v << 4);
-	}
-	return 0;
+	return gate_unhex(out, s + 7, GATE_DIGEST_SIZE);
 }
 
 /* --- requests with the registry's authentication --- */
