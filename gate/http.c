@@ -235,8 +235,11 @@ static int url_parse(const char *url, struct url_parts *p, gate_err *err)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *given_port = NULL;
-	int rc = -1;
+	/* A redirect's query may hold a signature: never shown. */
+	int shown_len = (int)strcspn(url, "?#"), rc = -1;
 
+	if (shown_len > 200)
+		shown_len = 200;
 	if (!u)
 		return gate_err_nomem(err);
 	if (curl_url_set(u, CURLUPART_URL, url, 0) ||
@@ -244,16 +247,16 @@ static int url_parse(const char *url, struct url_parts *p, gate_err *err)
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0)) {
-		gate_err_set(err, GATE_EVERIFY, "malformed url '%.200s'", url);
+		gate_err_set(err, GATE_EVERIFY, "malformed url '%.*s'", shown_len, url);
 		goto out;
 	}
 	if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
-		gate_err_set(err, GATE_EVERIFY, "url '%.200s': scheme '%s' is not http or https", url, scheme);
+		gate_err_set(err, GATE_EVERIFY, "url '%.*s': scheme '%s' is not http or https", shown_len, url, scheme);
 		goto out;
 	}
 	snprintf(p->scheme, sizeof(p->scheme), "%s", scheme);
 	if (snprintf(p->hostport, sizeof(p->hostport), "%s:%s", host, port) >= (int)sizeof(p->hostport)) {
-		gate_err_set(err, GATE_EVERIFY, "url '%.200s': host name too long", url);
+		gate_err_set(err, GATE_EVERIFY, "url '%.*s': host name too long", shown_len, url);
 		goto out;
 	}
 	/* Truncation only shortens what is shown in messages. */
@@ -693,6 +696,7 @@ nomem:
 out:
 	if (rc == 0) {
 		resp->url = url;
+		resp->other_origin = !send_auth;
 		url = NULL;
 	}
 	free(url);

@@ -64,6 +64,9 @@ struct gate_http_resp {
 	char *docker_content_digest;
 	char *content_type;
 	char *url;                      /* after redirects */
+	/* The answer came from another host:port than req->url (a redirect),
+	 * which is not the registry: its challenges are not the registry's. */
+	int other_origin;
 	unsigned attempts;
 };
 

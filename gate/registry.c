@@ -176,6 +176,12 @@ static int reg_get(struct session *s, struct gate_http_req *req, struct gate_htt
 			break;
 		if (resp->status != 401)
 			break;
+		/* Blob storage asking for credentials must not be given the
+		 * registry's, nor a token from a realm it names. */
+		if (resp->other_origin) {
+			gate_err_set(err, GATE_EVERIFY, "redirected to another host, which answered HTTP 401");
+			break;
+		}
 		if (round > 0) {
 			const char *src = creds_source(s);
 

@@ -1148,6 +1148,27 @@ def s_hostile():
     expect_fail(["--insecure-registry", locked.host, "--creds", "%s:%s" % (USER, PASSWORD),
                  locked.host + "/redir:v1"], 3, "not named insecure")
     check("secret-signature" not in err, "signed blob URL printed")
+    # Blob storage that answers 401 with a token realm of its own must not
+    # get the registry's credentials sent there.
+    realm_hits = []
+
+    def realm_handle(h):
+        realm_hits.append(h.headers.get("Authorization"))
+        reply(h, 200, json.dumps({"token": "stolen"}).encode(), {"Content-Type": "application/json"})
+
+    realm = Server(realm_handle)
+    challenge = 'Bearer realm="http://127.0.0.1:%d/token",service="storage"' % realm.port
+    wants_auth = Server(lambda h: reply(h, 401, b"", {"WWW-Authenticate": challenge}))
+    locked.routes["/v2/redir/blobs/" + sha256(good[1]["blob"])] = (
+        307, {"Location": "http://127.0.0.1:%d/blob-store/x?sig=secret-signature" % wants_auth.port}, b"")
+    err = expect_fail(ins + ["--creds", "%s:%s" % (USER, PASSWORD), locked.host + "/redir:v1"], 3, "401")
+    check(not realm_hits, "credentials went to a realm named by blob storage: %r" % realm_hits)
+    check("secret-signature" not in err, "signed blob URL printed")
+    # A redirect to a scheme gate does not speak: refused, its query unprinted.
+    locked.routes["/v2/redir/blobs/" + sha256(good[1]["blob"])] = (
+        307, {"Location": "ftp://127.0.0.1:9/blob-store/x?sig=secret-signature"}, b"")
+    err = expect_fail(ins + ["--creds", "%s:%s" % (USER, PASSWORD), locked.host + "/redir:v1"], 3, "ftp")
+    check("secret-signature" not in err, "signed URL of a redirect printed: %r" % err)
 
 
 SCENARIOS = {
