@@ -918,7 +918,9 @@ static int make_inode(gate_ext4 *w, const struct gate_ext4_file *f, struct node 
 		mode |= GATE_S_IFREG;
 	typ = mode & GATE_S_IFMT;
 	if (w->inode_count >= GATE_MAX_INODES)
-		return gate_err_set(err, GATE_EINPUT, "more than %u inodes", GATE_MAX_INODES);
+		return gate_err_set(err, GATE_EINPUT,
+				    "more than %u inodes, gate's bound on memory (GATE_MAX_INODES)",
+				    GATE_MAX_INODES);
 	if (!node) {
 		node = calloc(1, sizeof(*node));
 		if (!node)

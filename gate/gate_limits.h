@@ -13,7 +13,11 @@
 #define GATE_MAX_NAME_SIZE        GATE_MAX_PAX_HEADER_SIZE
 #define GATE_MAX_XATTR_TOTAL_SIZE (64u << 10)     /* all xattrs of one file */
 #define GATE_MAX_SPARSE_ENTRIES   (1u << 20)      /* sparse map entries of one file */
-#define GATE_MAX_INODES           (1u << 26)      /* entries in one layer */
+/* Inodes of one layer.  Each costs about 250 bytes until the image is
+ * done, and a few MiB of gzip can describe millions of empty files, so this
+ * bounds memory near 1 GiB; real layers have far fewer (a full Debian is
+ * ~100k). */
+#define GATE_MAX_INODES           (1u << 22)
 
 /* Registry */
 #define GATE_MAX_MANIFEST_SIZE    (4u << 20)
