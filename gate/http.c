@@ -483,16 +483,35 @@ static void sleep_ms(unsigned long long ms)
 		;
 }
 
+/* Appends "name: value"; a NULL value gives "name:", which stops curl
+ * sending its own.  Sized to the value: tokens run to many kilobytes. */
+static int add_header(struct curl_slist **hdrs, const char *name, const char *value)
+{
+	size_t size = strlen(name) + 2 + (value ? strlen(value) : 0) + 1;
+	char *line = malloc(size);
+	struct curl_slist *t = NULL;
+
+	if (!line)
+		return -1;
+	snprintf(line, size, "%s:%s%s", name, value ? " " : "", value ? value : "");
+	t = curl_slist_append(*hdrs, line);
+	explicit_bzero(line, size);
+	free(line);
+	if (!t)
+		return -1;
+	*hdrs = t;
+	return 0;
+}
+
 /* One HTTP exchange, no retry, no redirect. */
 static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 			const struct url_parts *up, int send_auth, char *errbuf)
 {
 	const struct gate_http_req *req = x->req;
-	struct curl_slist *hdrs = NULL, *t;
-	char line[8192];
+	struct curl_slist *hdrs = NULL;
 	CURL *c;
 	CURLcode rc;
-	int ok = 1;
+	int ok;
 
 	c = pthread_getspecific(h->handle_key);
 	if (c) {
@@ -505,18 +524,11 @@ static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 			return CURLE_OUT_OF_MEMORY;
 		}
 	}
-#define ADD_HEADER(...) do { \
-		if (snprintf(line, sizeof(line), __VA_ARGS__) >= (int)sizeof(line) || \
-		    !(t = curl_slist_append(hdrs, line))) ok = 0; else hdrs = t; } while (0)
-	if (req->accept)
-		ADD_HEADER("Accept: %s", req->accept);
-	if (send_auth && req->authorization)
-		ADD_HEADER("Authorization: %s", req->authorization);
-	if (req->content_type)
-		ADD_HEADER("Content-Type: %s", req->content_type);
-	/* No 100-continue round trip for the small bodies posted here. */
-	ADD_HEADER("Expect:");
-#undef ADD_HEADER
+	ok = (!req->accept || !add_header(&hdrs, "Accept", req->accept)) &&
+	     (!send_auth || !req->authorization || !add_header(&hdrs, "Authorization", req->authorization)) &&
+	     (!req->content_type || !add_header(&hdrs, "Content-Type", req->content_type)) &&
+	     /* No 100-continue round trip for the small bodies posted here. */
+	     !add_header(&hdrs, "Expect", NULL);
 	if (!ok) {
 		curl_slist_free_all(hdrs);
 		return CURLE_OUT_OF_MEMORY;

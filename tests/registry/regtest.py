@@ -792,6 +792,11 @@ def s_token_auth():
     expect_hashes(ins + ["127.0.0.1:%d/team/app:v1" % proxy2.port], BASIC_LAYERS)
     check(anon.scopes and all(sc == "repository:team/app:pull" for sc in anon.scopes),
           "anonymous scopes: %r" % anon.scopes)
+    # Tokens of many kilobytes (JWTs with long claims) are sent whole.
+    long_tok = TokenService(anonymous=True)
+    long_tok.make_token = lambda scope: "j" * 12000 + "." + secrets.token_urlsafe(24)
+    proxy3 = Proxy(reg.port, bearer_hook(long_tok, None))
+    expect_hashes(ins + ["127.0.0.1:%d/team/app:v1" % proxy3.port], BASIC_LAYERS)
 
 
 def s_token_registry():
