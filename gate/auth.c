@@ -1,6 +1,7 @@
 #include "auth.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <spawn.h>
@@ -282,9 +283,13 @@ static int run_helper(struct gate_creds *out, const char *name, const char *doma
 	if (snprintf(prog, sizeof(prog), "docker-credential-%s", name) >= (int)sizeof(prog))
 		return gate_err_set(err, GATE_EINPUT, "credential helper name '%.64s...' too long", name);
 	snprintf(source, sizeof(source), "credential helper %s", prog);    /* fits: 18 + 127 < 160 */
-	if (pipe(in))
+	/* Close-on-exec: helpers of other images, spawned by other threads
+	 * meanwhile, must not hold these ends, or this helper never sees EOF
+	 * on its stdin and its reader never sees EOF on its stdout.  The
+	 * dup2()s below give the helper its own ends without the flag. */
+	if (pipe2(in, O_CLOEXEC))
 		return gate_err_set(err, GATE_EVERIFY, "%s: pipe: %s", source, strerror(errno));
-	if (pipe(outp)) {
+	if (pipe2(outp, O_CLOEXEC)) {
 		close(in[0]);
 		close(in[1]);
 		return gate_err_set(err, GATE_EVERIFY, "%s: pipe: %s", source, strerror(errno));

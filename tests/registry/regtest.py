@@ -736,6 +736,22 @@ def s_basic_auth():
     expect_hashes(ins + [ref], BASIC_LAYERS, env={"DOCKER_CONFIG": dc, "PATH": path})
     write_json(os.path.join(dc, "config.json"), {"credsStore": "gatetest", "auths": {host: {}}})
     expect_hashes(ins + [ref], BASIC_LAYERS, env={"DOCKER_CONFIG": dc, "PATH": path})
+    # Helpers run concurrently, one per image: a helper that inherits the
+    # pipes of another keeps it waiting for an EOF that never comes.  So a
+    # helper must get no pipe but its stdin and stdout.
+    fdcheck = os.path.join(bindir, "docker-credential-fdcheck")
+    with open(fdcheck, "w") as f:
+        f.write("#!%s\nimport json, os, sys\nsys.stdin.read()\n"
+                "pipes = [fd for fd in os.listdir('/proc/self/fd') if int(fd) > 2 and\n"
+                "         os.path.exists('/proc/self/fd/' + fd) and os.readlink('/proc/self/fd/' + fd).startswith('pipe:')]\n"
+                "if pipes:\n    sys.stderr.write('inherited pipes %%r' %% pipes)\n    sys.exit(1)\n"
+                "print(json.dumps({'Username': %r, 'Secret': %r}))\n" % (sys.executable, USER, PASSWORD))
+    os.chmod(fdcheck, 0o755)
+    write_json(os.path.join(dc, "config.json"), {"credsStore": "fdcheck"})
+    rc, out, err = run_gate(ins + ["--jobs", "4", "--format", "json"] + [ref] * 4,
+                            env={"DOCKER_CONFIG": dc, "PATH": path})
+    check(rc == 0 and out.splitlines() == [json.dumps({"layers": tar_hashes(BASIC_LAYERS)}, separators=(",", ":"))] * 4,
+          "credential helper with inherited pipes: %s" % err)
     write_json(os.path.join(dc, "config.json"), {"credHelpers": {host: "absent"}})
     expect_fail(ins + [ref], 3, "docker-credential-absent", env={"DOCKER_CONFIG": dc, "PATH": path})
 
