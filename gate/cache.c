@@ -40,6 +40,23 @@ static int make_dirs(char *path, gate_err *err)
 	}
 }
 
+/* Root hashes are taken from the cache unchecked, so a directory that
+ * someone else can write to (a --cache under /tmp made by another user,
+ * say) would let them choose what gate prints.  mkdir() only sets the
+ * mode of directories it creates. */
+static int check_private(const char *path, gate_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return gate_err_set(err, GATE_EVERIFY, "cache directory '%s': %s", path, strerror(errno));
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return gate_err_set(err, GATE_EINPUT,
+				    "cache directory '%s' can be written by other users; make it mode 0700 or use another",
+				    path);
+	return 0;
+}
+
 int gate_cache_open(gate_cache **out, const char *dir, gate_err *err)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -66,7 +83,8 @@ int gate_cache_open(gate_cache **out, const char *dir, gate_err *err)
 		free(c);
 		return gate_err_set(err, GATE_EINPUT, "cache directory path too long");
 	}
-	if (make_dirs(c->dir, err) || make_dirs(c->blobs, err)) {
+	if (make_dirs(c->dir, err) || make_dirs(c->blobs, err) || check_private(c->root, err) ||
+	    check_private(c->dir, err) || check_private(c->blobs, err)) {
 		free(c);
 		return -1;
 	}

@@ -949,6 +949,15 @@ def s_cache():
     conns = reg.connections(reg.log_lines()[mark:])
     check(1 <= conns <= 2, "cold run: %d connections for %d requests" % (conns, cold + 1))
     check(stat.S_IMODE(os.stat(cache).st_mode) == 0o700, "cache directory is not 0700")
+    # A cache others can write to would let them choose the root hashes.
+    open_dir = os.path.join(TMP, "shared-cache")
+    os.makedirs(open_dir)
+    os.chmod(open_dir, 0o777)
+    expect_fail(["--insecure-registry", host, "--cache", open_dir, host + "/cached/app:v1"], 2,
+                "written by other users", cache=True)
+    os.chmod(os.path.join(cache, "engine-1"), 0o770)
+    expect_fail(args, 2, "written by other users", cache=True)
+    os.chmod(os.path.join(cache, "engine-1"), 0o700)
     entries = os.listdir(os.path.join(cache, "engine-1"))
     check(len(entries) == len(BASIC_LAYERS) and not any(e.startswith(".tmp") for e in entries),
           "cache entries: %r" % entries)
