@@ -154,6 +154,21 @@ static void *progress_thread(void *arg)
 
 /* --- output --- */
 
+/* Media types, header values and config fields chosen by a registry end
+ * up in messages and in the platform line: control bytes are shown as
+ * \xNN so that none reaches a terminal raw. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static void print_text(const struct gate_image *img)
 {
 	char hex[2 * GATE_DIGEST_SIZE + 1];
@@ -163,7 +178,9 @@ static void print_text(const struct gate_image *img)
 	printf("digest   %s\n", img->digest);
 	if (strcmp(img->digest, img->manifest_digest))
 		printf("manifest %s\n", img->manifest_digest);
-	printf("platform %s\n", img->platform);
+	fputs("platform ", stdout);
+	put_escaped(stdout, img->platform);
+	putchar('\n');
 	for (i = 0; i < img->layer_count; i++) {
 		gate_hex(hex, img->layers[i].root_hash, GATE_DIGEST_SIZE);
 		printf("layer    %s\n", hex);
@@ -337,7 +354,9 @@ int gate_cli_hash_images(int argc, char **argv)
 	rc = 0;
 	for (i = 0; i < (size_t)(argc - optind); i++) {
 		if (imgs[i].err.code) {
-			fprintf(stderr, "gate: hash: %s\n", imgs[i].err.msg);
+			fputs("gate: hash: ", stderr);
+			put_escaped(stderr, imgs[i].err.msg);
+			fputc('\n', stderr);
 			/* Could-not-verify outranks bad input. */
 			if (imgs[i].err.code > rc)
 				rc = imgs[i].err.code;

@@ -1066,8 +1066,8 @@ class Hostile:
         status, headers, body = route
         reply(h, status, body, headers)
 
-    def image(self, repo, tag, layers, blobs=None, manifest_hook=None, config_diff_ids=None):
-        config_b, manifest_b, mt = image_docs(layers)
+    def image(self, repo, tag, layers, blobs=None, manifest_hook=None, config_diff_ids=None, **plat):
+        config_b, manifest_b, mt = image_docs(layers, **plat)
         if config_diff_ids is not None:
             cfg = json.loads(config_b)
             cfg["rootfs"]["diff_ids"] = config_diff_ids
@@ -1150,6 +1150,15 @@ def s_hostile():
     expect_fail(ins + r("v1"), 2, "schema 1")
     ev.routes["/v2/junk/manifests/v1"] = (200, {"Content-Type": MT_OCI_MANIFEST}, b"<html>")
     expect_fail(ins + r("junk"), 2, "not a JSON object")
+    # Control bytes from a manifest or a config reach no terminal raw.
+    ev.routes["/v2/esc/manifests/v1"] = (200, {"Content-Type": MT_OCI_MANIFEST}, json.dumps(
+        {"schemaVersion": 2, "mediaType": "application/x\x1b]0;owned\x07\x1b[2J"}).encode())
+    err = expect_fail(ins + r("esc"), 2, "unsupported media type")
+    check("\x1b" not in err and "\x07" not in err, "control bytes from a manifest printed: %r" % err)
+    ev.image("escplat", "v1", good, os_="linux\x1b[2J")
+    rc, out, err = run_gate(ins + r("escplat"))
+    check(rc == 0 and "\x1b" not in out and "platform linux\\x1b[2J/amd64" in out,
+          "control bytes from a config printed: %r" % out)
 
     # A redirect to another host must not carry the registry's credentials.
     basic = "Basic " + base64.b64encode(("%s:%s" % (USER, PASSWORD)).encode()).decode()
