@@ -1,6 +1,7 @@
 /*
  * main.c - dispatches to one cmd_<verb>() per command.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,9 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* A closed pipe (a credential helper that exits early, `gate ... |
+	 * head`) is an error to report, not a signal that kills gate. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return GATE_EINPUT;
