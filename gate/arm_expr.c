@@ -10,9 +10,9 @@
 #include <strings.h>
 
 struct gate_arm {
-	json_t *declared;       /* template "parameters" */
-	json_t *given;          /* parameters file "parameters" */
-	json_t *variables;
+	json_t *declared;       /* template "parameters", by lowercased name */
+	json_t *given;          /* parameters file "parameters", by lowercased name */
+	json_t *variables;      /* by lowercased name */
 	json_t *memo;           /* evaluated values, keyed by their template value's address */
 	int depth;
 };
@@ -22,6 +22,7 @@ struct expr {
 	gate_arm *a;
 	const char *text, *p, *end;
 	gate_err *err;
+	int depth;
 };
 
 /* A growing result string, bounded so that variables doubling each other
@@ -63,16 +64,54 @@ static json_t *sbuf_finish(struct sbuf *b, gate_err *err)
 	return v;
 }
 
-/* ARM names are case-insensitive. */
-static json_t *get_ci(json_t *o, const char *name, size_t n)
+static char *ascii_lower(const char *s, size_t n)
 {
-	const char *key;
-	json_t *v;
+	char *l = malloc(n + 1);
+	size_t i;
 
-	json_object_foreach(o, key, v)
-		if (strlen(key) == n && !strncasecmp(key, name, n))
-			return v;
+	if (!l)
+		return NULL;
+	for (i = 0; i < n; i++)
+		l[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+	l[n] = '\0';
+	return l;
+}
+
+/* ARM names are case-insensitive.  Each object of names is indexed once by
+ * its lowercased names (the first spelling wins), so that a template
+ * referring to many of many parameters is not read in quadratic time. */
+static json_t *index_ci(json_t *o, gate_err *err)
+{
+	json_t *idx = json_object(), *v;
+	const char *key;
+	size_t n;
+	char *l;
+
+	if (!idx)
+		goto nomem;
+	json_object_keylen_foreach(o, key, n, v) {
+		if (!(l = ascii_lower(key, n)))
+			goto nomem;
+		if (!json_object_getn(idx, l, n) && json_object_setn(idx, l, n, v)) {
+			free(l);
+			goto nomem;
+		}
+		free(l);
+	}
+	return idx;
+nomem:
+	json_decref(idx);
+	gate_err_nomem(err);
 	return NULL;
+}
+
+static json_t *get_ci(json_t *idx, const char *name, size_t n)
+{
+	char *l = ascii_lower(name, n);
+	json_t *v = l ? json_object_getn(idx, l, n) : NULL;
+
+	free(l);
+	return v;
 }
 
 static int unsupported(struct expr *e, const char *what, const char *at, size_t n)
@@ -292,6 +331,7 @@ static void skip_ws(struct expr *e)
 }
 
 static json_t *parse(struct expr *e);
+static json_t *parse_term(struct expr *e);
 
 static json_t *string_literal(struct expr *e)
 {
@@ -445,6 +485,23 @@ bad:
 
 static json_t *parse(struct expr *e)
 {
+	json_t *v;
+
+	/* Calls nest within one string as well as through variables (a->depth):
+	 * one long string of "concat(" would otherwise exhaust the stack. */
+	if (++e->depth > GATE_MAX_NESTING_DEPTH) {
+		gate_err_set(e->err, GATE_EINPUT, "expression '%.200s' nested deeper than %d",
+			     e->text, GATE_MAX_NESTING_DEPTH);
+		v = NULL;
+	} else {
+		v = parse_term(e);
+	}
+	e->depth--;
+	return v;
+}
+
+static json_t *parse_term(struct expr *e)
+{
 	skip_ws(e);
 	if (e->p == e->end) {
 		gate_err_set(e->err, GATE_EINPUT, "empty expression in '%.200s'", e->text);
@@ -464,7 +521,7 @@ static json_t *eval_string(gate_arm *a, json_t *v, gate_err *err)
 {
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
-	struct expr e = { a, s, s + 1, s + n - 1, err };
+	struct expr e = { a, s, s + 1, s + n - 1, err, 0 };
 	json_t *out;
 
 	if (n < 2 || s[0] != '[' || s[n - 1] != ']')
@@ -532,6 +589,7 @@ out:
 
 int gate_arm_new(gate_arm **out, json_t *tmpl, json_t *params, gate_err *err)
 {
+	json_t *given;
 	gate_arm *a;
 
 	*out = NULL;
@@ -539,13 +597,17 @@ int gate_arm_new(gate_arm **out, json_t *tmpl, json_t *params, gate_err *err)
 		free(a);
 		return gate_err_nomem(err);
 	}
-	a->declared = json_object_get(tmpl, "parameters");
-	a->variables = json_object_get(tmpl, "variables");
 	/* A deployment parameters file wraps them in "parameters"; some
 	 * hand-made ones are the bare object. */
-	a->given = json_object_get(params, "parameters");
-	if (!a->given && params && !json_object_get(params, "$schema"))
-		a->given = params;
+	given = json_object_get(params, "parameters");
+	if (!given && params && !json_object_get(params, "$schema"))
+		given = params;
+	if (!(a->declared = index_ci(json_object_get(tmpl, "parameters"), err)) ||
+	    !(a->variables = index_ci(json_object_get(tmpl, "variables"), err)) ||
+	    !(a->given = index_ci(given, err))) {
+		gate_arm_free(a);
+		return -1;
+	}
 	*out = a;
 	return 0;
 }
@@ -564,7 +626,11 @@ int gate_arm_eval(gate_arm *a, json_t **out, bool *raw, json_t *v, gate_err *err
 
 void gate_arm_free(gate_arm *a)
 {
-	if (a)
+	if (a) {
+		json_decref(a->declared);
+		json_decref(a->given);
+		json_decref(a->variables);
 		json_decref(a->memo);
+	}
 	free(a);
 }

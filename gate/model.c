@@ -23,17 +23,24 @@ void *gate_model_push(void *arrayp, size_t *n, size_t elem_size, gate_err *err)
 	/* arrayp is the address of a typed pointer; copying its bytes avoids
 	 * pretending that a struct foo ** is a void **. */
 	memcpy(&v, arrayp, sizeof(v));
-	if (*n >= SIZE_MAX / elem_size - 1) {
+	if (*n >= SIZE_MAX / 2 / elem_size) {
 		gate_err_nomem(err);
 		return NULL;
 	}
-	grown = realloc(v, (*n + 1) * elem_size);
-	if (!grown) {
-		gate_err_nomem(err);
-		return NULL;
+	/* The capacity is *n rounded up to a power of two, so the array grows
+	 * by doubling: growing by one element copied it on every push with
+	 * allocators that do not extend in place (ASan's, musl's), which
+	 * made a long env list quadratic. */
+	if (!(*n & (*n - 1))) {
+		grown = realloc(v, (*n ? *n * 2 : 1) * elem_size);
+		if (!grown) {
+			gate_err_nomem(err);
+			return NULL;
+		}
+		memcpy(arrayp, &grown, sizeof(grown));
+		v = grown;
 	}
-	memcpy(arrayp, &grown, sizeof(grown));
-	elem = (char *)grown + *n * elem_size;
+	elem = (char *)v + *n * elem_size;
 	memset(elem, 0, elem_size);
 	(*n)++;
 	return elem;
@@ -79,20 +86,18 @@ char *gate_strdup(const char *s, gate_err *err)
 
 bool gate_model_is_sidecar_image(const char *image)
 {
-	static const char *const names[] = {
-		"msi-atlas-adapter", "atlas-mount-", "k8s.gcr.io/pause",
-		"sc-proxy", "vk-metrics-sidecar",
-	};
-	size_t i;
+	/* confcom compares the whole repository, image.split(":")[0], with
+	 * sidecar_base_names: all under mcr.microsoft.com/aci/ but
+	 * k8s.gcr.io/pause.  Matching parts of names would also take a user's
+	 * "contoso.azurecr.io/misc-proxy" for ACI's sc-proxy. */
+	static const char pause[] = "k8s.gcr.io/pause";
 
 	if (!image)
 		return false;
 	if (!strncmp(image, "mcr.microsoft.com/aci/", 22))
 		return true;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strstr(image, names[i]))
-			return true;
-	return false;
+	return strcspn(image, ":@") == sizeof(pause) - 1 &&
+	       !strncmp(image, pause, sizeof(pause) - 1);
 }
 
 static void container_free(struct gate_container *c)

@@ -182,7 +182,9 @@ struct gate_model {
 void gate_model_free(struct gate_model *m);
 
 /* Appends a zeroed element to the array *v of *n elements of elem_size
- * bytes and returns it, or NULL with err set. */
+ * bytes and returns it, or NULL with err set.  The array's capacity is
+ * implied by *n, so it must grow only through this function and shrink
+ * only to NULL and 0. */
 void *gate_model_push(void *v, size_t *n, size_t elem_size, gate_err *err);
 
 int gate_strv_push(struct gate_strv *sv, const char *s, size_t len, gate_err *err);

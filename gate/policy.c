@@ -905,6 +905,20 @@ static bool allows_all(json_t *v)
 	return json_is_true(v) || json_is_true(json_object_get(v, "allowed"));
 }
 
+/* confcom binds each enforcement point to the framework rule of the same
+ * name (section 1.2).  Any other reference, or a literal built from one,
+ * hands the decision to Rego the scanner does not read, such as a rule of
+ * the policy's own that allows everything. */
+static bool is_framework_rule(const struct rego *r, json_t *v, const char *name, size_t n)
+{
+	static const char prefix[] = "data.framework.";
+	const char *ref = json_string_value(v);
+	size_t len = sizeof(prefix) - 1;
+
+	return r->s.refs == 1 && ref && json_string_length(v) == len + n &&
+	       !memcmp(ref, prefix, len) && !memcmp(ref + len, name, n);
+}
+
 static int bind(struct rego *r, const char *name, size_t n, json_t *v, const char *stmt)
 {
 	struct gate_policy *p = r->p;
@@ -947,6 +961,9 @@ static int bind(struct rego *r, const char *name, size_t n, json_t *v, const cha
 	case B_ENFORCEMENT:
 		if (allows_all(v) && (r->open = true))
 			return reason(p, err, "'%.*s' allows every request", (int)n, name);
+		if (r->s.refs && !is_framework_rule(r, v, name, n))
+			return add_note(r, stmt, "'%.*s' is not bound to data.framework.%.*s",
+					(int)n, name, (int)n, name);
 		return 0;
 	case B_OTHER:
 		break;

@@ -99,6 +99,7 @@ struct builder {
 	int depth;
 	struct anchor *anchors;
 	size_t anchors_count;
+	json_t *anchor_index;   /* name -> index in anchors of its latest definition */
 	size_t nodes;
 	json_t *root;
 	gate_err *err;
@@ -120,6 +121,8 @@ static void builder_reset(struct builder *b)
 	free(b->anchors);
 	b->anchors = NULL;
 	b->anchors_count = 0;
+	json_decref(b->anchor_index);
+	b->anchor_index = NULL;
 	b->nodes = 0;
 	json_decref(b->root);
 	b->root = NULL;
@@ -143,7 +146,15 @@ static int remember(struct builder *b, const char *name, json_t *v, size_t nodes
 		return -1;
 	a->value = json_incref(v);
 	a->nodes = nodes;
-	return (a->name = gate_strdup(name, b->err)) ? 0 : -1;
+	if (!(a->name = gate_strdup(name, b->err)))
+		return -1;
+	/* Looked up by name, not searched for: many aliases of many anchors
+	 * would otherwise take quadratic time. */
+	if ((!b->anchor_index && !(b->anchor_index = json_object())) ||
+	    json_object_set_new(b->anchor_index, name,
+				json_integer((json_int_t)(b->anchors_count - 1))))
+		return gate_err_nomem(b->err);
+	return 0;
 }
 
 /* Places a finished value in its parent, or makes it the document. */
@@ -201,14 +212,13 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 static int on_alias(struct builder *b, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
-	size_t i = b->anchors_count;
+	json_t *index = json_object_get(b->anchor_index, name);
+	size_t i;
 
 	/* The latest definition of a name wins. */
-	while (i-- > 0)
-		if (!strcmp(b->anchors[i].name, name))
-			break;
-	if (i == (size_t)-1)
+	if (!index)
 		return at(b->err, ev->start_mark, "undefined alias", name);
+	i = (size_t)json_integer_value(index);
 	if (wants_key(b))
 		return at(b->err, ev->start_mark, "an alias as a mapping key", NULL);
 	if (count_nodes(b, b->anchors[i].nodes, ev->start_mark))

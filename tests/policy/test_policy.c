@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arm_expr.h"
 #include "b64.h"
@@ -467,6 +468,23 @@ static void test_policy_errors(void)
 	EXPECT_TEXT_ERROR("containers := []\nmount_device := data.a\nmount_device := data.b\n",
 			  "line 3: 'mount_device' is bound again (first at line 2)");
 
+	/* An enforcement point handed to anything but its framework rule
+	 * is not read, so the policy is not normal. */
+	p = parse_text("containers := []\ncreate_container := data.policy.mine\n"
+		       "mine := {\"allowed\": true}\n", &err);
+	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 1);
+	if (p && p->notes_count == 1)
+		CHECK_HAS(p->notes[0].msg, "'create_container' is not bound to data.framework.create_container");
+	gate_policy_free(p);
+	p = parse_text("containers := []\nmount_device := data.framework.unmount_device\n"
+		       "create_container := {\"allowed\": input.x}\n", &err);
+	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 2);
+	gate_policy_free(p);
+	p = parse_text("containers := []\nmount_device := data.framework.mount_device\n"
+		       "create_container = data.framework.create_container\n", &err);
+	CHECK(p && p->class == GATE_POLICY_NORMAL && p->notes_count == 0);
+	gate_policy_free(p);
+
 	/* A flag bound to something other than a boolean is a note. */
 	p = parse_text("containers := []\nallow_dump_stacks := data.x\n", &err);
 	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 1);
@@ -600,7 +618,9 @@ static void test_arm(void)
 	json_t *v, *obj;
 	gate_err err = GATE_ERR_INIT;
 	gate_arm *a;
+	char *deep;
 	bool raw;
+	int i;
 
 	CHECK(tmpl && params);
 	CHECK(gate_arm_new(&a, tmpl, params, &err) == 0);
@@ -683,6 +703,16 @@ static void test_arm(void)
 	EXPECT_ERROR("['open]", "unterminated string");
 	EXPECT_ERROR("[]", "empty expression");
 
+	/* Calls nested within one string are bounded like variables: this
+	 * one used to recurse once per "concat(" until the stack ran out. */
+	deep = malloc(200000 * 8 + 16);
+	strcpy(deep, "[");
+	for (i = 0; i < 200000; i++)
+		strcat(deep + i * 7, "concat(");
+	strcat(deep + 1 + 200000 * 7, "'a']");
+	EXPECT_ERROR(deep, "nested deeper than 64");
+	free(deep);
+
 	gate_arm_free(a);
 	json_decref(params);
 	json_decref(tmpl);
@@ -709,6 +739,52 @@ static void test_arm_memo(void)
 	json_decref(v);
 	gate_arm_free(a);
 	json_decref(tmpl);
+}
+
+/* Each of many parameters named once, in another case than declared:
+ * a lookup that scanned every name took minutes for this. */
+static void test_arm_many_names(void)
+{
+	enum { N = 40000 };
+	json_t *tmpl = json_pack("{s:{}}", "parameters"), *v;
+	gate_err err = GATE_ERR_INIT;
+	char name[32], expr[64];
+	clock_t start;
+	gate_arm *a;
+	int i, ok = 1;
+
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "Param%d", i);
+		json_object_set_new(json_object_get(tmpl, "parameters"), name,
+				    json_pack("{s:i}", "defaultValue", i));
+	}
+	start = clock();
+	CHECK(gate_arm_new(&a, tmpl, NULL, &err) == 0);
+	for (i = N - 1; i >= 0; i--) {
+		snprintf(expr, sizeof(expr), "[parameters('PARAM%d')]", i);
+		v = arm_eval(a, expr, &err);
+		ok &= json_integer_value(v) == i;
+		json_decref(v);
+	}
+	CHECK(ok);
+	CHECK((clock() - start) / CLOCKS_PER_SEC < 5);
+	gate_arm_free(a);
+	json_decref(tmpl);
+}
+
+/* ACI's sidecars are named by whole repository, never by part of one. */
+static void test_sidecar_names(void)
+{
+	CHECK(gate_model_is_sidecar_image("mcr.microsoft.com/aci/sc-proxy:1.0"));
+	CHECK(gate_model_is_sidecar_image("mcr.microsoft.com/aci/msi-atlas-adapter:master_20201203.1"));
+	CHECK(gate_model_is_sidecar_image("k8s.gcr.io/pause:3.1"));
+	CHECK(gate_model_is_sidecar_image("k8s.gcr.io/pause"));
+	CHECK(!gate_model_is_sidecar_image("contoso.azurecr.io/misc-proxy:1"));
+	CHECK(!gate_model_is_sidecar_image("contoso.azurecr.io/atlas-mount-data:2"));
+	CHECK(!gate_model_is_sidecar_image("evil.io/k8s.gcr.io/pause:3.1"));
+	CHECK(!gate_model_is_sidecar_image("k8s.gcr.io/pause-helper:1"));
+	CHECK(!gate_model_is_sidecar_image("contoso.azurecr.io/vk-metrics-sidecar"));
+	CHECK(!gate_model_is_sidecar_image(NULL));
 }
 
 /* ---- readers ---- */
@@ -739,6 +815,8 @@ static void test_readers(void)
 {
 	struct gate_model m;
 	gate_err err = GATE_ERR_INIT;
+	clock_t start;
+	size_t len;
 	char *bomb;
 	size_t i;
 
@@ -816,6 +894,19 @@ static void test_readers(void)
 	CHECK(m.groups_count == 1 && m.groups[0].containers_count == 2);
 	gate_model_free(&m);
 	EXPECT_READ_ERROR("kind: Pod\nx: *nope\n", GATE_INPUT_AUTO, "line 2, column 4: undefined alias nope");
+
+	/* Many anchors, each aliased: finding an anchor by searching all
+	 * of them took minutes for a few MiB. */
+	bomb = malloc(60000 * 48 + 128);
+	strcpy(bomb, "kind: Pod\nspec:\n  containers:\n  - name: c\n    image: i\n    env:\n");
+	for (i = 0, len = strlen(bomb); i < 60000; i++)
+		len += (size_t)sprintf(bomb + len, "    - {name: &a%zu N%zu, value: *a0}\n", i, i);
+	start = clock();
+	CHECK(read_buf(&m, bomb, GATE_INPUT_AUTO, &err) == 0);
+	CHECK(m.groups_count == 1 && m.groups[0].containers[0].env_count == 60000);
+	CHECK((clock() - start) / CLOCKS_PER_SEC < 5);
+	gate_model_free(&m);
+	free(bomb);
 	EXPECT_READ_ERROR("kind: Pod\n? [a]\n: b\n", GATE_INPUT_AUTO, "a mapping key is not a scalar");
 
 	/* A parameters file needs a template. */
@@ -846,6 +937,8 @@ int main(int argc, char **argv)
 	test_decode();
 	test_arm();
 	test_arm_memo();
+	test_arm_many_names();
+	test_sidecar_names();
 	test_readers();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
