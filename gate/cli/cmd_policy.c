@@ -410,6 +410,13 @@ static int show_json(FILE *f, const struct gate_model *m)
 	return rc;
 }
 
+/* A group without a name (deployed JSON may have none) is told by where
+ * it is. */
+static const char *group_label(const struct gate_group *g)
+{
+	return g->name ? g->name : g->where;
+}
+
 /* Checked before printing anything: a partial list would read as
  * complete. */
 static int need_policies(const struct gate_model *m, bool text_needed, gate_err *err)
@@ -421,11 +428,11 @@ static int need_policies(const struct gate_model *m, bool text_needed, gate_err 
 
 		if (!g->has_policy)
 			return gate_err_set(err, GATE_EINPUT, "%s: group '%s' has no ccePolicy",
-					    m->file, g->name);
+					    m->file, group_label(g));
 		if (text_needed && g->policy->class == GATE_POLICY_EMPTY)
 			return gate_err_set(err, GATE_EINPUT,
 					    "%s: group '%s' has an empty ccePolicy: no hostdata",
-					    m->file, g->name);
+					    m->file, group_label(g));
 	}
 	return 0;
 }
@@ -442,7 +449,7 @@ static int show_rego(FILE *f, const struct gate_model *m, gate_err *err)
 		/* One group prints its text byte for byte, so that its sha256
 		 * is the hostdata; several are told apart by a comment. */
 		if (m->groups_count > 1)
-			fprintf(f, "# gate: group '%s'\n", g->name);
+			fprintf(f, "# gate: group '%s'\n", group_label(g));
 		fwrite(g->policy->text, 1, g->policy->text_size, f);
 	}
 	return 0;
