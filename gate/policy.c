@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -297,15 +299,21 @@ static json_t *parse_number(struct scan *s)
 	memcpy(num, at, (size_t)(q - at));
 	num[q - at] = '\0';
 	s->p = q;
+	/* jansson holds neither an integer beyond 64 bits nor an infinite
+	 * real: saturating would read a number the text does not say. */
+	errno = 0;
 	if (integer) {
-		char *endp;
-		long long n = strtoll(num, &endp, 10);
+		long long n = strtoll(num, NULL, 10);
 
-		v = json_integer(n);
+		v = errno == ERANGE ? NULL : json_integer(n);
 	} else {
-		v = json_real(strtod(num, NULL));
+		double d = strtod(num, NULL);
+
+		v = errno == ERANGE || !isfinite(d) ? NULL : json_real(d);
 	}
-	if (!v)
+	if (!v && errno == ERANGE)
+		fail(s, at, "number out of range");
+	else if (!v)
 		gate_err_nomem(s->err);
 	return v;
 }

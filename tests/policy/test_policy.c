@@ -437,6 +437,10 @@ static void test_policy_errors(void)
 	EXPECT_TEXT_ERROR("{\"containers\": {\"length\": 2, \"elements\": {\"0\": {\"layers\": {\"length\": 0, \"elements\": {}}}}}}",
 			  "'length' 2 but 1 elements");
 	EXPECT_TEXT_ERROR("{\"allow_all\": true} x", "text after the JSON policy");
+	EXPECT_TEXT_ERROR("containers := [{\"layers\": [], \"signals\": [1e999]}]",
+			  "line 1, column 43: number out of range");
+	EXPECT_TEXT_ERROR("containers := [{\"layers\": [], \"signals\": [99999999999999999999]}]",
+			  "number out of range");
 
 	memset(deep, '[', sizeof(deep));
 	memcpy(deep, "x := ", 5);
