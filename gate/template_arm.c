@@ -1,5 +1,6 @@
 #include "template_arm.h"
 #include "arm_expr.h"
+#include "gate_limits.h"
 #include "template.h"
 
 #include <jansson.h>
@@ -52,6 +53,53 @@ static int add_group(struct gate_model *m, json_t *obj, gate_arm *arm, const cha
 	return gate_err_prefix(err, "group at %s", where);
 }
 
+static bool deploys_group(json_t *tmpl, int depth);
+
+static bool resource_deploys_group(json_t *res, int depth)
+{
+	return is_group_type(json_string_value(json_object_get(res, "type"))) ||
+	       deploys_group(json_object_get(json_object_get(res, "properties"), "template"), depth);
+}
+
+/* Whether an inline nested template deploys a container group, at any
+ * depth.  Types there are read as written: they are literals in practice.
+ * resources is an array, or an object in languageVersion 2.0; jansson's
+ * loops skip the other kind. */
+static bool deploys_group(json_t *tmpl, int depth)
+{
+	json_t *resources = json_object_get(tmpl, "resources"), *res;
+	const char *key;
+	size_t i;
+
+	if (depth > GATE_MAX_NESTING_DEPTH)
+		return true;    /* too deep to tell: treat as unchecked */
+	json_object_foreach(resources, key, res)
+		if (resource_deploys_group(res, depth + 1))
+			return true;
+	json_array_foreach(resources, i, res)
+		if (resource_deploys_group(res, depth + 1))
+			return true;
+	return false;
+}
+
+/* A nested deployment may deploy container groups gate does not read; it
+ * must not look like a template that has none. */
+static int read_deployment(json_t *res, const char *where, gate_err *err)
+{
+	json_t *props = json_object_get(res, "properties");
+
+	if (json_object_get(props, "templateLink"))
+		return gate_err_set(err, GATE_EINPUT,
+				    "%s: nested deployment with a linked template: not read, so its "
+				    "container groups cannot be checked; run gate on the linked template",
+				    where);
+	if (deploys_group(json_object_get(props, "template"), 0))
+		return gate_err_set(err, GATE_EINPUT,
+				    "%s: container group inside a nested deployment: not supported; "
+				    "run gate on the inner template", where);
+	return 0;
+}
+
 static int read_resource(struct gate_model *m, json_t *res, gate_arm *arm, const char *where,
 			 gate_err *err)
 {
@@ -59,6 +107,10 @@ static int read_resource(struct gate_model *m, json_t *res, gate_arm *arm, const
 
 	if (gate_template_string(&type, arm, res, "type", err))
 		return gate_err_prefix(err, "%s", where);
+	if (type && !strcasecmp(type, "Microsoft.Resources/deployments")) {
+		free(type);
+		return read_deployment(res, where, err);
+	}
 	if (!is_group_type(type)) {
 		free(type);
 		return 0;
