@@ -1075,12 +1075,42 @@ static int scan_statement(struct rego *r)
 	return 0;
 }
 
+/* Enforcement points newer than a policy's api_version are answered by
+ * the guest with a default (hcsshim pkg/securitypolicy/api.rego,
+ * enforcement_points); these defaults allow what debug-mode allows. */
+static const struct {
+	const char *point;
+	unsigned introduced[3];
+} allowed_by_default[] = {
+	{ "exec_in_container", { 0, 2, 0 } },
+	{ "exec_external", { 0, 3, 0 } },
+	{ "dump_stacks", { 0, 7, 0 } },
+	{ "runtime_logging", { 0, 8, 0 } },
+};
+
+/* "MAJOR.MINOR.PATCH" with decimal parts, nothing else; 0 or -1. */
+static int parse_version(const char *s, unsigned v[3])
+{
+	char tail;
+
+	return s && sscanf(s, "%u.%u.%u%c", &v[0], &v[1], &v[2], &tail) == 3 ? 0 : -1;
+}
+
+static int version_less(const unsigned a[3], const unsigned b[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return 0;
+}
+
 /* unread: statements the scanner could not interpret; no_containers: no
  * 'containers' binding, already given as a reason. */
 static int classify(struct gate_policy *p, bool open, bool shell, size_t unread,
 		    bool no_containers, gate_err *err)
 {
 	size_t before = p->reasons.n;
+	unsigned api[3];
 	bool debug;
 
 	if (p->flags[GATE_FLAG_DUMP_STACKS] == 1 &&
@@ -1089,6 +1119,15 @@ static int classify(struct gate_policy *p, bool open, bool shell, size_t unread,
 	if (p->flags[GATE_FLAG_RUNTIME_LOGGING] == 1 &&
 	    reason(p, err, "allow_runtime_logging is true"))
 		return -1;
+	if (parse_version(p->api_version, api) == 0)
+		for (size_t i = 0; i < sizeof(allowed_by_default) / sizeof(allowed_by_default[0]); i++)
+			if (version_less(api, allowed_by_default[i].introduced) &&
+			    reason(p, err, "api_version %s predates %s (%u.%u.%u): the guest allows it "
+				   "by default", p->api_version, allowed_by_default[i].point,
+				   allowed_by_default[i].introduced[0],
+				   allowed_by_default[i].introduced[1],
+				   allowed_by_default[i].introduced[2]))
+				return -1;
 	debug = shell || p->reasons.n > before;
 	if (unread && reason(p, err, "%zu statement%s not read", unread, unread == 1 ? "" : "s"))
 		return -1;
