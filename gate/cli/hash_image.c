@@ -17,6 +17,7 @@
 #include "http.h"
 #include "registry.h"
 #include "hash_image.h"
+#include "output.h"
 
 #define DEFAULT_JOBS     2      /* the CI and developer machines have 2 cores */
 #define MAX_JOBS         64
@@ -154,21 +155,6 @@ static void *progress_thread(void *arg)
 
 /* --- output --- */
 
-/* Media types, header values and config fields chosen by a registry end
- * up in messages and in the platform line: control bytes are shown as
- * \xNN so that none reaches a terminal raw. */
-static void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
-
 static void print_text(const struct gate_image *img)
 {
 	char hex[2 * GATE_DIGEST_SIZE + 1];
@@ -179,7 +165,7 @@ static void print_text(const struct gate_image *img)
 	if (strcmp(img->digest, img->manifest_digest))
 		printf("manifest %s\n", img->manifest_digest);
 	fputs("platform ", stdout);
-	put_escaped(stdout, img->platform);
+	cli_put_escaped(stdout, img->platform);
 	putchar('\n');
 	for (i = 0; i < img->layer_count; i++) {
 		gate_hex(hex, img->layers[i].root_hash, GATE_DIGEST_SIZE);
@@ -355,7 +341,7 @@ int gate_cli_hash_images(int argc, char **argv)
 	for (i = 0; i < (size_t)(argc - optind); i++) {
 		if (imgs[i].err.code) {
 			fputs("gate: hash: ", stderr);
-			put_escaped(stderr, imgs[i].err.msg);
+			cli_put_escaped(stderr, imgs[i].err.msg);
 			fputc('\n', stderr);
 			/* Could-not-verify outranks bad input. */
 			if (imgs[i].err.code > rc)
