@@ -59,16 +59,35 @@ static bool looks_like_rego(const char *p, const char *end)
 	}
 }
 
-/* One word with no ':' cannot be a YAML mapping; strict decoding then
- * reports any character outside the alphabet. */
+/* Words with no ':' and no spaces cannot be a YAML mapping or list; strict
+ * decoding then reports any character outside the alphabet.  The words may
+ * be on several lines: the base64 tool wraps its output at 76 columns. */
 static bool looks_like_base64(const char *p, const char *end)
 {
 	if (p == end)
 		return false;
 	for (; p < end; p++)
-		if (is_space(*p) || *p == ':' || *p == '{' || *p == '[')
+		if (*p != '\n' && *p != '\r' &&
+		    (is_space(*p) || *p == ':' || *p == '{' || *p == '['))
 			return false;
 	return true;
+}
+
+/* The base64 text without its line breaks, in a new buffer. */
+static char *unwrap(const char *buf, size_t len, size_t *out_len, gate_err *err)
+{
+	char *out = malloc(len ? len : 1);
+	size_t n = 0;
+
+	if (!out) {
+		gate_err_nomem(err);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != '\n' && buf[i] != '\r')
+			out[n++] = buf[i];
+	*out_len = n;
+	return out;
 }
 
 static int bare_policy(struct gate_model *m, const char *name, const char *buf, size_t len,
@@ -89,7 +108,20 @@ static int bare_policy(struct gate_model *m, const char *name, const char *buf, 
 		}
 		while (len && is_space(buf[len - 1]))
 			len--;
-		return gate_policy_decode(&g->policy, buf, len, err);
+		{
+			size_t n;
+			char *text = unwrap(buf, len, &n, err);
+			int rc;
+
+			if (!text)
+				return -1;
+			rc = gate_policy_decode(&g->policy, text, n, err);
+			free(text);
+			/* the decoder's offsets count the text without breaks */
+			if (rc && n != len)
+				gate_err_prefix(err, "base64 with its line breaks removed");
+			return rc;
+		}
 	}
 	return gate_policy_parse(&g->policy, buf, len, err);
 }
