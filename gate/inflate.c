@@ -150,21 +150,6 @@ static const struct decoder zstd = { "zstd", zstd_init, zstd_step, NULL };
 
 /* ---- the stage ---- */
 
-const char *gate_compression_name(enum gate_compression c)
-{
-	switch (c) {
-	case GATE_COMPRESSION_NONE: return "uncompressed";
-	case GATE_COMPRESSION_GZIP: return "gzip";
-	case GATE_COMPRESSION_ZSTD: return "zstd";
-	default:                    return "unknown";
-	}
-}
-
-enum gate_compression gate_inflate_format(const gate_inflate *z)
-{
-	return z->format;
-}
-
 int gate_inflate_new(gate_inflate **out, const struct gate_sink *next, gate_err *err)
 {
 	gate_inflate *z = calloc(1, sizeof(*z));

@@ -31,7 +31,4 @@ int gate_inflate_write(gate_inflate *z, const void *buf, size_t len, gate_err *e
 int gate_inflate_finish(gate_inflate *z, gate_err *err);
 void gate_inflate_free(gate_inflate *z);
 
-enum gate_compression gate_inflate_format(const gate_inflate *z);
-const char *gate_compression_name(enum gate_compression c);
-
 #endif

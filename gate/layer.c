@@ -54,12 +54,6 @@ struct gate_layer {
 	int failed;
 };
 
-/* Worker side: the tar reader, which drives ext4 and verity. */
-static int tar_write(gate_layer *l, const void *buf, size_t len, gate_err *err)
-{
-	return gate_tar_write(l->tar, buf, len, err);
-}
-
 static void *worker(void *arg)
 {
 	gate_layer *l = arg;
@@ -79,7 +73,8 @@ static void *worker(void *arg)
 		i = p->head;
 		pthread_mutex_unlock(&p->mu);
 
-		failed = tar_write(l, p->buf[i], p->len[i], &l->worker_err);
+		/* the tar reader drives ext4 and verity */
+		failed = gate_tar_write(l->tar, p->buf[i], p->len[i], &l->worker_err);
 
 		pthread_mutex_lock(&p->mu);
 		p->head = (p->head + 1) % PIPE_BUFS;

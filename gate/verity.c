@@ -38,14 +38,6 @@ static SHA256_CTX salted_ctx(void)
 	return c;
 }
 
-void gate_verity_hash_block(unsigned char out[32], const void *block)
-{
-	SHA256_CTX c = salted_ctx();
-
-	SHA256_Update(&c, block, BLOCK);
-	SHA256_Final(out, &c);
-}
-
 static void hash_block(const gate_verity *v, unsigned char out[32], const void *block)
 {
 	SHA256_CTX c = v->salted;

@@ -46,7 +46,4 @@ uint64_t gate_verity_size(const gate_verity *v);
  * Fails if the size is not block aligned or a block was never written. */
 int gate_verity_finish(gate_verity *v, unsigned char root[32], gate_err *err);
 
-/* sha256(salt || block): the digest of one data or hash block. */
-void gate_verity_hash_block(unsigned char out[32], const void *block);
-
 #endif
