@@ -1,6 +1,6 @@
 # Unit tests of the layer engine's own pieces (label: unit).
 add_executable(test_gosort unit/test_gosort.c)
-target_link_libraries(test_gosort PRIVATE gatecore)
+target_link_libraries(test_gosort PRIVATE gate_registry gate_input)
 add_test(NAME unit.gosort
   COMMAND test_gosort ${PROJECT_SOURCE_DIR}/fixtures/gosort/cases.in
                       ${PROJECT_SOURCE_DIR}/fixtures/gosort/cases.expected)

@@ -5,7 +5,7 @@
 #         stdout, stderr), run by run_case.py from the repository root
 #   fuzz  fuzz_policy and fuzz_template, a few seconds each (GATE_FUZZ)
 add_executable(test_policy policy/test_policy.c)
-target_link_libraries(test_policy PRIVATE gatecore gate_flags PkgConfig::JANSSON)
+target_link_libraries(test_policy PRIVATE gate_registry gate_input gate_flags PkgConfig::JANSSON)
 add_test(NAME policy.unit COMMAND test_policy ${PROJECT_SOURCE_DIR}/fixtures)
 set_tests_properties(policy.unit PROPERTIES LABELS unit)
 
@@ -21,7 +21,7 @@ endforeach()
 if(GATE_FUZZ)
   # The modules under test are compiled into each target as well, with
   # libFuzzer's coverage instrumentation, so the fuzzer sees their branches;
-  # their objects take precedence over gatecore's uninstrumented copies.
+  # their objects take precedence over gate_registry gate_input's uninstrumented copies.
   set(gate_policy_sources
     ${PROJECT_SOURCE_DIR}/gate/b64.c ${PROJECT_SOURCE_DIR}/gate/policy.c
     ${PROJECT_SOURCE_DIR}/gate/model.c)

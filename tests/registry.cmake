@@ -5,7 +5,7 @@
 
 foreach(t ref auth)
   add_executable(test_registry_${t} ${CMAKE_CURRENT_SOURCE_DIR}/registry/test_${t}.c)
-  target_link_libraries(test_registry_${t} PRIVATE gatecore gate_flags)
+  target_link_libraries(test_registry_${t} PRIVATE gate_registry gate_input gate_flags)
   add_test(NAME registry.unit.${t} COMMAND test_registry_${t})
   set_tests_properties(registry.unit.${t} PROPERTIES LABELS unit)
 endforeach()

@@ -7,7 +7,7 @@
 # Inputs are the layer vectors and the hand-made corner cases in
 # fixtures/tar/crafted.
 add_executable(tardump tools/tardump.c)
-target_link_libraries(tardump PRIVATE gatecore gate_flags PkgConfig::ZLIB PkgConfig::CRYPTO)
+target_link_libraries(tardump PRIVATE gate_registry gate_input gate_flags PkgConfig::ZLIB PkgConfig::CRYPTO)
 
 set(gate_tar_dir ${PROJECT_SOURCE_DIR}/fixtures/tar)
 

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "err.h"
+#include "base/err.h"
 #include "hash_image.h"
-#include "layer.h"
+#include "engine/layer.h"
 
 #define READ_SIZE (1u << 20)
 

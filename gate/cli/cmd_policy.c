@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "commands.h"
-#include "err.h"
-#include "input.h"
-#include "model.h"
-#include "output.h"
+#include "base/err.h"
+#include "input/input.h"
+#include "input/model.h"
+#include "base/escape.h"
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_REGO };
 
@@ -50,7 +50,7 @@ static void put_strv(FILE *f, const struct gate_strv *sv)
 	fputc('[', f);
 	for (i = 0; i < sv->n; i++) {
 		fputs(i ? ", '" : "'", f);
-		cli_put_escaped(f, sv->v[i]);
+		gate_put_escaped(f, sv->v[i]);
 		fputc('\'', f);
 	}
 	fputc(']', f);
@@ -61,13 +61,13 @@ static void show_policy_container(FILE *f, const struct gate_policy_container *c
 	size_t j;
 
 	fprintf(f, "    [%zu] name ", i);
-	cli_put_escaped(f, c->name);
+	gate_put_escaped(f, c->name);
 	if (c->is_pause)
 		fputs(" (pause container)", f);
 	if (c->is_sidecar)
 		fputs(" (ACI sidecar)", f);
 	fputs("\n      id ", f);
-	cli_put_escaped(f, c->id);
+	gate_put_escaped(f, c->id);
 	fprintf(f, "\n      layers %zu\n", c->layers.n);
 	for (j = 0; j < c->layers.n; j++)
 		fprintf(f, "        %s\n", c->layers.v[j]);
@@ -77,7 +77,7 @@ static void show_policy_container(FILE *f, const struct gate_policy_container *c
 	else
 		put_strv(f, &c->command);
 	fputs("\n      working_dir ", f);
-	cli_put_escaped(f, c->working_dir);
+	gate_put_escaped(f, c->working_dir);
 	fprintf(f, "\n      allow_elevated %s\n", c->allow_elevated ? "true" : "false");
 	for (j = 0; j < c->exec_processes_count; j++) {
 		fputs("      exec ", f);
@@ -87,9 +87,9 @@ static void show_policy_container(FILE *f, const struct gate_policy_container *c
 	fprintf(f, "      env_rules %zu\n", c->env_rules_count);
 	for (j = 0; j < c->env_rules_count; j++) {
 		fputs("        ", f);
-		cli_put_escaped(f, c->env_rules[j].strategy);
+		gate_put_escaped(f, c->env_rules[j].strategy);
 		fputs(c->env_rules[j].required ? " required " : " ", f);
-		cli_put_escaped(f, c->env_rules[j].pattern);
+		gate_put_escaped(f, c->env_rules[j].pattern);
 		fputc('\n', f);
 	}
 }
@@ -102,7 +102,7 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 		gate_policy_class_name(p->class));
 	for (i = 0; i < p->reasons.n; i++) {
 		fputs("    because ", f);
-		cli_put_escaped(f, p->reasons.v[i]);
+		gate_put_escaped(f, p->reasons.v[i]);
 		fputc('\n', f);
 	}
 	if (p->class == GATE_POLICY_EMPTY) {
@@ -112,19 +112,19 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 	fprintf(f, "  hostdata %s\n", p->hostdata);
 	if (p->package) {
 		fputs("  package ", f);
-		cli_put_escaped(f, p->package);
+		gate_put_escaped(f, p->package);
 		fputc('\n', f);
 	}
 	if (p->api_version || p->framework_version) {
 		fprintf(f, "  %s ", p->svn_spelling ? "api_svn" : "api_version");
-		cli_put_escaped(f, p->api_version);
+		gate_put_escaped(f, p->api_version);
 		fprintf(f, ", %s ", p->svn_spelling ? "framework_svn" : "framework_version");
-		cli_put_escaped(f, p->framework_version);
+		gate_put_escaped(f, p->framework_version);
 		fputc('\n', f);
 	}
 	if (p->svn) {
 		fputs("  svn ", f);
-		cli_put_escaped(f, p->svn);
+		gate_put_escaped(f, p->svn);
 		fputc('\n', f);
 	}
 	for (i = 0; i < GATE_FLAG_COUNT; i++)
@@ -133,7 +133,7 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 				p->flags[i] ? "true" : "false");
 	for (i = 0; i < p->notes_count; i++) {
 		fprintf(f, "  not read at line %u, column %u: ", p->notes[i].line, p->notes[i].col);
-		cli_put_escaped(f, p->notes[i].msg);
+		gate_put_escaped(f, p->notes[i].msg);
 		fputc('\n', f);
 	}
 	fprintf(f, "  fragments %zu\n", p->fragments_count);
@@ -141,11 +141,11 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 		const struct gate_fragment *fr = &p->fragments[i];
 
 		fprintf(f, "    [%zu] feed ", i);
-		cli_put_escaped(f, fr->feed);
+		gate_put_escaped(f, fr->feed);
 		fputs("\n      issuer ", f);
-		cli_put_escaped(f, fr->issuer);
+		gate_put_escaped(f, fr->issuer);
 		fputs("\n      minimum_svn ", f);
-		cli_put_escaped(f, fr->minimum_svn);
+		gate_put_escaped(f, fr->minimum_svn);
 		fputs("\n      includes ", f);
 		put_strv(f, &fr->includes);
 		fputc('\n', f);
@@ -163,13 +163,13 @@ static void show_template_container(FILE *f, const struct gate_container *c, siz
 	size_t j;
 
 	fprintf(f, "    [%zu] name ", i);
-	cli_put_escaped(f, c->name);
+	gate_put_escaped(f, c->name);
 	if (c->is_init)
 		fputs(" (init container)", f);
 	if (c->is_sidecar)
 		fputs(" (ACI sidecar)", f);
 	fputs("\n      image ", f);
-	cli_put_escaped(f, c->image);
+	gate_put_escaped(f, c->image);
 	fputc('\n', f);
 	if (c->has_command) {
 		fputs("      command ", f);
@@ -183,12 +183,12 @@ static void show_template_container(FILE *f, const struct gate_container *c, siz
 	}
 	if (c->working_dir) {
 		fputs("      working_dir ", f);
-		cli_put_escaped(f, c->working_dir);
+		gate_put_escaped(f, c->working_dir);
 		fputc('\n', f);
 	}
 	for (j = 0; j < c->env_count; j++) {
 		fputs("      env ", f);
-		cli_put_escaped(f, c->env[j].name);
+		gate_put_escaped(f, c->env[j].name);
 		/* Secrets stay out of CI logs. */
 		if (c->env[j].secure)
 			fputs(" (secure value)", f);
@@ -196,17 +196,17 @@ static void show_template_container(FILE *f, const struct gate_container *c, siz
 			fputs(" (value from the cluster)", f);
 		else {
 			fputc('=', f);
-			cli_put_escaped(f, c->env[j].value);
+			gate_put_escaped(f, c->env[j].value);
 		}
 		fputc('\n', f);
 	}
 	for (j = 0; j < c->mounts_count; j++) {
 		fputs("      mount ", f);
-		cli_put_escaped(f, c->mounts[j].mount_path);
+		gate_put_escaped(f, c->mounts[j].mount_path);
 		fputs(" volume ", f);
-		cli_put_escaped(f, c->mounts[j].name);
+		gate_put_escaped(f, c->mounts[j].name);
 		fputs(" type ", f);
-		cli_put_escaped(f, c->mounts[j].volume_type);
+		gate_put_escaped(f, c->mounts[j].volume_type);
 		fputs(c->mounts[j].read_only ? " ro\n" : " rw\n", f);
 	}
 	for (j = 0; j < c->exec_probes_count; j++) {
@@ -232,7 +232,7 @@ static void show_template_container(FILE *f, const struct gate_container *c, siz
 	}
 	if (sc->seccomp_profile) {
 		fputs("      seccomp_profile ", f);
-		cli_put_escaped(f, sc->seccomp_profile);
+		gate_put_escaped(f, sc->seccomp_profile);
 		fputc('\n', f);
 	}
 }
@@ -242,15 +242,15 @@ static void show_text(FILE *f, const struct gate_model *m)
 	size_t i, j;
 
 	fputs("input ", f);
-	cli_put_escaped(f, m->file);
+	gate_put_escaped(f, m->file);
 	fprintf(f, " (%s)\n", m->format);
 	for (i = 0; i < m->groups_count; i++) {
 		const struct gate_group *g = &m->groups[i];
 
 		fputs("\ngroup ", f);
-		cli_put_escaped(f, g->name);
+		gate_put_escaped(f, g->name);
 		fputs(" at ", f);
-		cli_put_escaped(f, g->where);
+		gate_put_escaped(f, g->where);
 		fputc('\n', f);
 		if (!g->has_policy)
 			fputs("  policy none (no ccePolicy)\n", f);

@@ -11,13 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "cache.h"
-#include "err.h"
-#include "http.h"
-#include "registry.h"
+#include "registry/auth.h"
+#include "registry/cache.h"
+#include "base/err.h"
+#include "registry/http.h"
+#include "registry/registry.h"
 #include "hash_image.h"
-#include "output.h"
+#include "base/escape.h"
 
 #define DEFAULT_JOBS     2      /* the CI and developer machines have 2 cores */
 #define MAX_JOBS         64
@@ -165,7 +165,7 @@ static void print_text(const struct gate_image *img)
 	if (strcmp(img->digest, img->manifest_digest))
 		printf("manifest %s\n", img->manifest_digest);
 	fputs("platform ", stdout);
-	cli_put_escaped(stdout, img->platform);
+	gate_put_escaped(stdout, img->platform);
 	putchar('\n');
 	for (i = 0; i < img->layer_count; i++) {
 		gate_hex(hex, img->layers[i].root_hash, GATE_DIGEST_SIZE);
@@ -341,7 +341,7 @@ int gate_cli_hash_images(int argc, char **argv)
 	for (i = 0; i < (size_t)(argc - optind); i++) {
 		if (imgs[i].err.code) {
 			fputs("gate: hash: ", stderr);
-			cli_put_escaped(stderr, imgs[i].err.msg);
+			gate_put_escaped(stderr, imgs[i].err.msg);
 			fputc('\n', stderr);
 			/* Could-not-verify outranks bad input. */
 			if (imgs[i].err.code > rc)

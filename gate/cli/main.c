@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "err.h"
+#include "base/err.h"
 
 static const struct command {
 	const char *name;

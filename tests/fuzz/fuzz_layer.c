@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "layer.h"
+#include "engine/layer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

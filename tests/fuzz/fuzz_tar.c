@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tar.h"
+#include "engine/tar.h"
 
 struct run {
 	uint64_t digest;        /* FNV-1a over every callback and its bytes */

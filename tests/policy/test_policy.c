@@ -13,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "arm_expr.h"
-#include "b64.h"
-#include "input.h"
-#include "model.h"
-#include "policy.h"
+#include "input/arm_expr.h"
+#include "base/b64.h"
+#include "input/input.h"
+#include "input/model.h"
+#include "input/policy.h"
 
 static int passed, failed;
 static const char *fixtures;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
+#include "registry/auth.h"
 
 static const struct {
 	const char *header;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ref.h"
+#include "registry/ref.h"
 
 static const struct {
 	const char *in;

@@ -24,7 +24,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
-#include "tar.h"
+#include "engine/tar.h"
 
 struct dump {
 	FILE *out;

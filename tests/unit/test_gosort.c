@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gosort.h"
+#include "engine/gosort.h"
 
 struct entry {
 	int index;

@@ -1,0 +1,222 @@
+#include "engine/verity.h"
+
+/* The low-level SHA256 API is deprecated in OpenSSL 3 but is the only one
+ * whose context is a plain struct: the salted prefix state is copied by
+ * value for each block, with no allocation per block (EVP duplicates
+ * provider contexts on the heap). */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#define BLOCK GATE_VERITY_BLOCK_SIZE
+#define DIGEST 32u
+#define DIGESTS_PER_BLOCK (BLOCK / DIGEST)
+
+struct gate_verity {
+	unsigned char *digests;         /* DIGEST bytes per data block */
+	unsigned char *written;         /* 1 bit per data block: digest is valid */
+	uint64_t cap_blocks;
+	uint64_t size;                  /* bytes appended */
+	unsigned char partial[BLOCK];   /* the incomplete last block */
+	unsigned char zero_digest[DIGEST];
+	SHA256_CTX salted;              /* state after absorbing the salt */
+};
+
+/* The salted prefix state is the same for every block, so it is computed once
+ * and copied; this uses the low-level SHA256 API, which (unlike EVP) does not
+ * allocate per call. */
+static SHA256_CTX salted_ctx(void)
+{
+	static const unsigned char salt[GATE_VERITY_SALT_SIZE];
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, salt, sizeof(salt));
+	return c;
+}
+
+static void hash_block(const gate_verity *v, unsigned char out[32], const void *block)
+{
+	SHA256_CTX c = v->salted;
+
+	SHA256_Update(&c, block, BLOCK);
+	SHA256_Final(out, &c);
+}
+
+int gate_verity_new(gate_verity **out, gate_err *err)
+{
+	static const unsigned char zero[BLOCK];
+	gate_verity *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return gate_err_nomem(err);
+	v->salted = salted_ctx();
+	hash_block(v, v->zero_digest, zero);
+	*out = v;
+	return 0;
+}
+
+void gate_verity_free(gate_verity *v)
+{
+	if (!v)
+		return;
+	free(v->digests);
+	free(v->written);
+	free(v);
+}
+
+uint64_t gate_verity_size(const gate_verity *v)
+{
+	return v->size;
+}
+
+static int reserve(gate_verity *v, uint64_t blocks, gate_err *err)
+{
+	uint64_t cap = v->cap_blocks ? v->cap_blocks : 1024;
+	unsigned char *d, *w;
+
+	if (blocks <= v->cap_blocks)
+		return 0;
+	while (cap < blocks)
+		cap *= 2;
+	d = realloc(v->digests, cap * DIGEST);
+	if (!d)
+		return gate_err_nomem(err);
+	v->digests = d;
+	w = realloc(v->written, cap / 8 + 1);
+	if (!w)
+		return gate_err_nomem(err);
+	/* cap is a power of two >= 1024, so old bits never share a byte with new ones */
+	memset(w + v->cap_blocks / 8, 0, cap / 8 + 1 - v->cap_blocks / 8);
+	v->written = w;
+	v->cap_blocks = cap;
+	return 0;
+}
+
+static void set_digest(gate_verity *v, uint64_t blk, const unsigned char *digest)
+{
+	memcpy(v->digests + blk * DIGEST, digest, DIGEST);
+	v->written[blk / 8] |= (unsigned char)(1u << (blk % 8));
+}
+
+static int append_block(gate_verity *v, const void *block, gate_err *err)
+{
+	uint64_t blk = v->size / BLOCK;
+
+	if (reserve(v, blk + 1, err))
+		return -1;
+	hash_block(v, v->digests + blk * DIGEST, block);
+	v->written[blk / 8] |= (unsigned char)(1u << (blk % 8));
+	v->size += BLOCK;
+	return 0;
+}
+
+int gate_verity_write(gate_verity *v, const void *buf, size_t len, gate_err *err)
+{
+	const unsigned char *p = buf;
+	size_t fill = v->size % BLOCK;
+
+	/* v->size counts only whole blocks plus the bytes parked in partial. */
+	if (fill) {
+		size_t n = BLOCK - fill < len ? BLOCK - fill : len;
+
+		memcpy(v->partial + fill, p, n);
+		p += n;
+		len -= n;
+		v->size += n;
+		if ((v->size % BLOCK) != 0)
+			return 0;
+		v->size -= BLOCK;
+		if (append_block(v, v->partial, err))
+			return -1;
+	}
+	for (; len >= BLOCK; p += BLOCK, len -= BLOCK)
+		if (append_block(v, p, err))
+			return -1;
+	if (len) {
+		memcpy(v->partial, p, len);
+		v->size += len;
+	}
+	return 0;
+}
+
+int gate_verity_zero(gate_verity *v, uint64_t n, gate_err *err)
+{
+	static const unsigned char zero[BLOCK];
+	uint64_t blk, whole;
+
+	while (n && (v->size % BLOCK)) {
+		size_t k = BLOCK - v->size % BLOCK < n ? BLOCK - v->size % BLOCK : (size_t)n;
+
+		if (gate_verity_write(v, zero, k, err))
+			return -1;
+		n -= k;
+	}
+	whole = n / BLOCK;
+	blk = v->size / BLOCK;
+	if (reserve(v, blk + whole, err))
+		return -1;
+	for (uint64_t i = 0; i < whole; i++)
+		set_digest(v, blk + i, v->zero_digest);
+	v->size += whole * BLOCK;
+	return gate_verity_write(v, zero, n % BLOCK, err);
+}
+
+int gate_verity_put_block(gate_verity *v, uint64_t blk, const void *data, gate_err *err)
+{
+	unsigned char digest[DIGEST];
+
+	if (v->size % BLOCK)
+		return gate_err_set(err, GATE_EVERIFY, "internal: block %llu rewritten at unaligned end",
+				    (unsigned long long)blk);
+	if (reserve(v, blk + 1, err))
+		return -1;
+	hash_block(v, digest, data);
+	set_digest(v, blk, digest);
+	return 0;
+}
+
+/* Hashes one level of the tree (n digests, padded to whole blocks) into the
+ * next: one digest per block of the level. */
+static uint64_t next_level(const gate_verity *v, unsigned char *level, uint64_t n)
+{
+	uint64_t blocks = (n + DIGESTS_PER_BLOCK - 1) / DIGESTS_PER_BLOCK;
+
+	memset(level + n * DIGEST, 0, blocks * BLOCK - n * DIGEST);
+	/* In place: digest i only overwrites bytes of blocks < i+1, already read. */
+	for (uint64_t i = 0; i < blocks; i++) {
+		unsigned char d[DIGEST];
+
+		hash_block(v, d, level + i * BLOCK);
+		memcpy(level + i * DIGEST, d, DIGEST);
+	}
+	return blocks;
+}
+
+int gate_verity_finish(gate_verity *v, unsigned char root[32], gate_err *err)
+{
+	uint64_t n = v->size / BLOCK;
+
+	if (v->size % BLOCK)
+		return gate_err_set(err, GATE_EVERIFY, "internal: image size %llu is not block aligned",
+				    (unsigned long long)v->size);
+	if (n == 0)
+		return gate_err_set(err, GATE_EVERIFY, "internal: empty image");
+	for (uint64_t i = 0; i < n; i++)
+		if (!(v->written[i / 8] & (1u << (i % 8))))
+			return gate_err_set(err, GATE_EVERIFY, "internal: image block %llu never written",
+					    (unsigned long long)i);
+	/* Padding of a level needs room up to a whole block. */
+	if (reserve(v, (n + DIGESTS_PER_BLOCK - 1) / DIGESTS_PER_BLOCK * DIGESTS_PER_BLOCK, err))
+		return -1;
+	/* The level above the data is the list of data block digests; levels
+	 * are hashed until one block of digests remains. */
+	while (n > DIGESTS_PER_BLOCK)
+		n = next_level(v, v->digests, n);
+	memset(v->digests + n * DIGEST, 0, BLOCK - n * DIGEST);
+	hash_block(v, root, v->digests);
+	return 0;
+}

@@ -1,0 +1,618 @@
+#include "registry/auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/limits.h"
+
+#define HELPER_OUTPUT_MAX (64u << 10)
+#define DOCKER_HUB_KEY    "https://index.docker.io/v1/"
+#define CONFIG_PATH_MAX   PATH_MAX
+
+extern char **environ;
+
+/* --- WWW-Authenticate (RFC 9110 11.6.1) --- */
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+static int is_tchar(int c)
+{
+	return c > ' ' && c < 127 && !strchr("\"(),/:;<=>?@[\\]{}", c);
+}
+
+/* Reads a token or quoted-string into buf; returns the position after it
+ * or NULL if malformed or too long. */
+static const char *read_value(const char *p, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			if (n + 1 >= size)
+				return NULL;
+			buf[n++] = *p;
+		}
+		if (*p != '"')
+			return NULL;
+		p++;
+	} else {
+		while (is_tchar((unsigned char)*p) || *p == '/' || *p == ':') {
+			if (n + 1 >= size)
+				return NULL;
+			buf[n++] = *p++;
+		}
+	}
+	buf[n] = '\0';
+	return p;
+}
+
+static int copy_param(char *dst, size_t size, const char *val)
+{
+	size_t n = strlen(val);
+
+	if (n >= size)
+		return -1;
+	memcpy(dst, val, n + 1);
+	return 0;
+}
+
+int gate_auth_parse_challenge(struct gate_auth_challenge *out, const char *value, gate_err *err)
+{
+	struct gate_auth_challenge cur, basic;
+	const char *p = value, *tok;
+	char name[64], val[1024];
+	size_t len;
+	int have_basic = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&basic, 0, sizeof(basic));
+	p = skip_ws(p);
+	while (*p) {
+		/* auth-scheme */
+		tok = p;
+		while (is_tchar((unsigned char)*p))
+			p++;
+		len = (size_t)(p - tok);
+		if (!len)
+			break;
+		memset(&cur, 0, sizeof(cur));
+		if (len == 6 && !strncasecmp(tok, "bearer", 6))
+			cur.scheme = GATE_AUTH_BEARER;
+		else if (len == 5 && !strncasecmp(tok, "basic", 5))
+			cur.scheme = GATE_AUTH_BASIC;
+		/* auth-params: name=value pairs until a token not followed by '=' */
+		for (;;) {
+			const char *save;
+
+			p = skip_ws(p);
+			while (*p == ',')
+				p = skip_ws(p + 1);
+			save = p;
+			tok = p;
+			while (is_tchar((unsigned char)*p))
+				p++;
+			len = (size_t)(p - tok);
+			p = skip_ws(p);
+			if (!len || *p != '=') {
+				p = save;
+				break;
+			}
+			p = skip_ws(p + 1);
+			snprintf(name, sizeof(name), "%.*s", (int)(len < 63 ? len : 63), tok);
+			p = read_value(p, val, sizeof(val));
+			if (!p)
+				return gate_err_set(err, GATE_EVERIFY, "malformed WWW-Authenticate header");
+			if ((!strcasecmp(name, "realm") && copy_param(cur.realm, sizeof(cur.realm), val)) ||
+			    (!strcasecmp(name, "service") && copy_param(cur.service, sizeof(cur.service), val)) ||
+			    (!strcasecmp(name, "scope") && copy_param(cur.scope, sizeof(cur.scope), val)))
+				return gate_err_set(err, GATE_EVERIFY, "WWW-Authenticate: %s longer than this client accepts", name);
+		}
+		if (cur.scheme == GATE_AUTH_BEARER) {
+			if (!cur.realm[0])
+				return gate_err_set(err, GATE_EVERIFY, "bearer challenge without a realm");
+			*out = cur;
+			return 0;
+		}
+		if (cur.scheme == GATE_AUTH_BASIC && !have_basic) {
+			basic = cur;
+			have_basic = 1;
+		}
+	}
+	if (have_basic) {
+		*out = basic;
+		return 0;
+	}
+	return gate_err_set(err, GATE_EVERIFY, "registry asks for an authentication scheme other than basic or bearer");
+}
+
+/* --- credentials --- */
+
+void gate_creds_free(struct gate_creds *c)
+{
+	char **s[] = { &c->username, &c->password, &c->identity_token };
+	size_t i;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		if (*s[i]) {
+			explicit_bzero(*s[i], strlen(*s[i]));
+			free(*s[i]);
+			*s[i] = NULL;
+		}
+	}
+}
+
+static int set_userpass(struct gate_creds *out, const char *user, size_t user_len,
+			const char *pass, const char *source, gate_err *err)
+{
+	out->username = strndup(user, user_len);
+	out->password = strdup(pass);
+	if (!out->username || !out->password) {
+		gate_creds_free(out);
+		return gate_err_nomem(err);
+	}
+	snprintf(out->source, sizeof(out->source), "%s", source);
+	return 0;
+}
+
+int gate_creds_from_userpass(struct gate_creds *out, const char *s, const char *source, gate_err *err)
+{
+	const char *colon = strchr(s, ':');
+
+	memset(out, 0, sizeof(*out));
+	if (!colon || colon == s)
+		return gate_err_set(err, GATE_EINPUT, "%s: expected USER:PASSWORD", source);
+	return set_userpass(out, s, (size_t)(colon - s), colon + 1, source, err);
+}
+
+/* "https://host:port/v1/" and "host:port" name the same registry. */
+static void normalise_key(const char *key, char *buf, size_t size)
+{
+	const char *p = key, *slash;
+	size_t n;
+
+	if (!strncmp(p, "https://", 8))
+		p += 8;
+	else if (!strncmp(p, "http://", 7))
+		p += 7;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : strlen(p);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "index.docker.io") || !strcmp(buf, "registry-1.docker.io"))
+		snprintf(buf, size, "docker.io");
+}
+
+static int decode_auth_field(struct gate_creds *out, const char *b64, const char *source, gate_err *err)
+{
+	size_t len = strlen(b64), pad = 0;
+	unsigned char *raw;
+	int n, rc;
+	char *colon;
+
+	if (len % 4)
+		return gate_err_set(err, GATE_EINPUT, "%s: 'auth' is not base64", source);
+	raw = malloc(len / 4 * 3 + 1);
+	if (!raw)
+		return gate_err_nomem(err);
+	n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
+	if (n < 0) {
+		free(raw);
+		return gate_err_set(err, GATE_EINPUT, "%s: 'auth' is not base64", source);
+	}
+	if (len && b64[len - 1] == '=')
+		pad++;
+	if (len > 1 && b64[len - 2] == '=')
+		pad++;
+	n -= (int)pad;
+	raw[n] = '\0';
+	colon = strchr((char *)raw, ':');
+	if (!colon || colon == (char *)raw) {
+		explicit_bzero(raw, (size_t)n);
+		free(raw);
+		return gate_err_set(err, GATE_EINPUT, "%s: 'auth' is not USER:PASSWORD", source);
+	}
+	rc = set_userpass(out, (char *)raw, (size_t)(colon - (char *)raw), colon + 1, source, err);
+	explicit_bzero(raw, (size_t)n);
+	free(raw);
+	return rc;
+}
+
+/* One entry of "auths": {"auth": b64} or {"username","password"}, plus
+ * "identitytoken" for refresh tokens. */
+static int creds_from_entry(struct gate_creds *out, json_t *entry, const char *source, gate_err *err)
+{
+	const char *auth = json_string_value(json_object_get(entry, "auth"));
+	const char *user = json_string_value(json_object_get(entry, "username"));
+	const char *pass = json_string_value(json_object_get(entry, "password"));
+	const char *idt = json_string_value(json_object_get(entry, "identitytoken"));
+
+	memset(out, 0, sizeof(*out));
+	if (auth && *auth) {
+		if (decode_auth_field(out, auth, source, err))
+			return -1;
+	} else if (user && *user && pass) {
+		if (set_userpass(out, user, strlen(user), pass, source, err))
+			return -1;
+	}
+	if (idt && *idt) {
+		if (!(out->identity_token = strdup(idt))) {
+			gate_creds_free(out);
+			return gate_err_nomem(err);
+		}
+		snprintf(out->source, sizeof(out->source), "%s", source);
+	}
+	return out->username || out->identity_token ? 1 : 0;
+}
+
+/* Runs docker-credential-NAME get.  Returns 1, 0 (no credentials), -1. */
+static int run_helper(struct gate_creds *out, const char *name, const char *domain, gate_err *err)
+{
+	char prog[128], source[160], *buf = NULL;
+	const char *server = strcmp(domain, "docker.io") ? domain : DOCKER_HUB_KEY;
+	int in[2], outp[2], status, rc = -1;
+	posix_spawn_file_actions_t fa;
+	char *argv[3];
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+	json_t *root = NULL;
+	const char *user, *secret;
+
+	memset(out, 0, sizeof(*out));
+	if (!*name || strchr(name, '/'))
+		return gate_err_set(err, GATE_EINPUT, "credential helper name '%s' is not valid", name);
+	if (snprintf(prog, sizeof(prog), "docker-credential-%s", name) >= (int)sizeof(prog))
+		return gate_err_set(err, GATE_EINPUT, "credential helper name '%.64s...' too long", name);
+	snprintf(source, sizeof(source), "credential helper %s", prog);    /* fits: 18 + 127 < 160 */
+	/* Close-on-exec: helpers of other images, spawned by other threads
+	 * meanwhile, must not hold these ends, or this helper never sees EOF
+	 * on its stdin and its reader never sees EOF on its stdout.  The
+	 * dup2()s below give the helper its own ends without the flag. */
+	if (pipe2(in, O_CLOEXEC))
+		return gate_err_set(err, GATE_EVERIFY, "%s: pipe: %s", source, strerror(errno));
+	if (pipe2(outp, O_CLOEXEC)) {
+		close(in[0]);
+		close(in[1]);
+		return gate_err_set(err, GATE_EVERIFY, "%s: pipe: %s", source, strerror(errno));
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	posix_spawn_file_actions_addclose(&fa, in[1]);
+	posix_spawn_file_actions_addclose(&fa, outp[0]);
+	argv[0] = prog;
+	argv[1] = "get";
+	argv[2] = NULL;
+	status = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(outp[1]);
+	if (status) {
+		close(in[1]);
+		close(outp[0]);
+		return gate_err_set(err, GATE_EVERIFY, "%s: cannot run: %s", source, strerror(status));
+	}
+	/* The server URL is short; a helper that does not read it just
+	 * gets EPIPE, which is not ours to report. */
+	if (write(in[1], server, strlen(server)) < 0)
+		(void)0;
+	close(in[1]);
+	for (;;) {
+		char *grown;
+
+		if (len >= HELPER_OUTPUT_MAX) {
+			gate_err_set(err, GATE_EVERIFY, "%s: output larger than %u bytes", source, HELPER_OUTPUT_MAX);
+			break;
+		}
+		grown = realloc(buf, len + 4096 + 1);
+		if (!grown) {
+			gate_err_nomem(err);
+			break;
+		}
+		buf = grown;
+		n = read(outp[0], buf + len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(outp[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (err && err->code)
+		goto out;
+	if (!buf) {
+		gate_err_nomem(err);
+		goto out;
+	}
+	buf[len] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		/* Helpers say "credentials not found" by failing. */
+		if (strstr(buf, "not found")) {
+			rc = 0;
+			goto out;
+		}
+		gate_err_set(err, GATE_EVERIFY, "%s get failed for '%s'", source, server);
+		goto out;
+	}
+	root = json_loadb(buf, len, 0, NULL);
+	user = json_string_value(json_object_get(root, "Username"));
+	secret = json_string_value(json_object_get(root, "Secret"));
+	if (!root || !user || !secret) {
+		gate_err_set(err, GATE_EVERIFY, "%s: output is not {\"Username\",\"Secret\"}", source);
+		goto out;
+	}
+	if (!*secret) {
+		rc = 0;
+		goto out;
+	}
+	/* Docker stores identity tokens with this placeholder user. */
+	if (!strcmp(user, "<token>")) {
+		if (!(out->identity_token = strdup(secret))) {
+			gate_err_nomem(err);
+			goto out;
+		}
+		snprintf(out->source, sizeof(out->source), "%s", source);
+	} else if (set_userpass(out, user, strlen(user), secret, source, err)) {
+		goto out;
+	}
+	rc = 1;
+out:
+	json_decref(root);
+	if (buf) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	return rc;
+}
+
+/* Returns 1 and fills *out if found, 0 if the file or entry is absent. */
+static int lookup_file(struct gate_creds *out, const char *path, const char *domain,
+		       int docker, gate_err *err)
+{
+	json_t *root, *auths, *helpers, *v;
+	json_error_t jerr;
+	const char *key, *helper = NULL;
+	char norm[300], source[CONFIG_PATH_MAX + 32];
+	int rc = 0;
+
+	if (access(path, F_OK))
+		return 0;
+	snprintf(source, sizeof(source), "%s", path);
+	root = json_load_file(path, 0, &jerr);
+	if (!root)
+		return gate_err_set(err, GATE_EINPUT, "%s:%d: %s", path, jerr.line, jerr.text);
+	if (docker) {
+		helpers = json_object_get(root, "credHelpers");
+		json_object_foreach(helpers, key, v) {
+			normalise_key(key, norm, sizeof(norm));
+			if (!strcmp(norm, domain) && json_is_string(v))
+				helper = json_string_value(v);
+		}
+		if (!helper)
+			helper = json_string_value(json_object_get(root, "credsStore"));
+		if (helper && *helper) {
+			rc = run_helper(out, helper, domain, err);
+			if (rc)
+				goto out;
+		}
+	}
+	auths = json_object_get(root, "auths");
+	json_object_foreach(auths, key, v) {
+		normalise_key(key, norm, sizeof(norm));
+		if (strcmp(norm, domain))
+			continue;
+		rc = creds_from_entry(out, v, source, err);
+		if (rc)
+			goto out;
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+int gate_creds_lookup(struct gate_creds *out, const char *domain, gate_err *err)
+{
+	char path[CONFIG_PATH_MAX];
+	const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((dir && *dir && snprintf(path, sizeof(path), "%s/config.json", dir) < (int)sizeof(path)) ||
+	    (home && *home && snprintf(path, sizeof(path), "%s/.docker/config.json", home) < (int)sizeof(path))) {
+		rc = lookup_file(out, path, domain, 1, err);
+		if (rc)
+			return rc;
+	}
+	if (xdg && *xdg && snprintf(path, sizeof(path), "%s/containers/auth.json", xdg) < (int)sizeof(path))
+		return lookup_file(out, path, domain, 0, err);
+	return 0;
+}
+
+/* --- tokens --- */
+
+static char *basic_value(const char *user, const char *pass)
+{
+	size_t ulen = strlen(user), plen = strlen(pass), rawlen = ulen + 1 + plen;
+	char *raw = malloc(rawlen + 1), *out = malloc(6 + 4 * ((rawlen + 2) / 3) + 1);
+
+	if (!raw || !out) {
+		free(raw);
+		free(out);
+		return NULL;
+	}
+	memcpy(raw, user, ulen);
+	raw[ulen] = ':';
+	memcpy(raw + ulen + 1, pass, plen);
+	memcpy(out, "Basic ", 6);
+	EVP_EncodeBlock((unsigned char *)out + 6, (unsigned char *)raw, (int)rawlen);
+	explicit_bzero(raw, rawlen);
+	free(raw);
+	return out;
+}
+
+/* application/x-www-form-urlencoded (and query strings): RFC 3986 unreserved kept. */
+static int form_append(char **buf, size_t *len, size_t *cap, const char *name, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t need = strlen(name) + 3 * strlen(value) + 3;
+	const unsigned char *v;
+	char *p;
+
+	if (*len + need > *cap) {
+		char *grown = realloc(*buf, *len + need + 256);
+
+		if (!grown)
+			return -1;
+		*buf = grown;
+		*cap = *len + need + 256;
+	}
+	p = *buf + *len;
+	if (*len)
+		*p++ = '&';
+	p += sprintf(p, "%s=", name);
+	for (v = (const unsigned char *)value; *v; v++) {
+		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
+		    *v == '-' || *v == '.' || *v == '_' || *v == '~') {
+			*p++ = (char)*v;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*v >> 4];
+			*p++ = hex[*v & 15];
+		}
+	}
+	*p = '\0';
+	*len = (size_t)(p - *buf);
+	return 0;
+}
+
+static int token_from_response(const struct gate_http_resp *r, const char *realm, char **out, gate_err *err)
+{
+	json_t *root = json_loadb(r->body ? r->body : "", r->body_size, 0, NULL);
+	const char *tok = json_string_value(json_object_get(root, "token"));
+	const char *p;
+
+	/* OAuth2 endpoints answer access_token; the distribution spec says
+	 * token and allows both. */
+	if (!tok || !*tok)
+		tok = json_string_value(json_object_get(root, "access_token"));
+	if (!tok || !*tok) {
+		json_decref(root);
+		return gate_err_set(err, GATE_EVERIFY, "token endpoint %s: no token in its answer", realm);
+	}
+	for (p = tok; *p; p++) {
+		if ((unsigned char)*p < 0x21 || *p == 0x7f) {
+			json_decref(root);
+			return gate_err_set(err, GATE_EVERIFY, "token endpoint %s: token has characters not allowed in a header", realm);
+		}
+	}
+	*out = malloc(strlen(tok) + 8);
+	if (*out)
+		sprintf(*out, "Bearer %s", tok);
+	explicit_bzero((char *)tok, strlen(tok));
+	json_decref(root);
+	return *out ? 0 : gate_err_nomem(err);
+}
+
+static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const struct gate_creds *creds,
+		       const char *scope, char **out, gate_err *err)
+{
+	struct gate_http_req req = { 0 };
+	struct gate_http_resp resp;
+	char *form = NULL, *url = NULL, *basic = NULL;
+	size_t len = 0, cap = 0;
+	const char *refresh = NULL;
+	int rc = -1;
+
+	if (creds && creds->identity_token)
+		refresh = creds->identity_token;
+	else if (creds && creds->username && !strcmp(creds->username, GATE_ACR_TOKEN_USER))
+		refresh = creds->password;
+	if ((c->service[0] && form_append(&form, &len, &cap, "service", c->service)) ||
+	    (scope[0] && form_append(&form, &len, &cap, "scope", scope)))
+		goto nomem;
+	req.max_body_size = GATE_MAX_TOKEN_SIZE;
+	if (refresh) {
+		/* OAuth2 refresh-token grant of the distribution token spec;
+		 * ACR's exposed tokens are refresh tokens. */
+		if (form_append(&form, &len, &cap, "grant_type", "refresh_token") ||
+		    form_append(&form, &len, &cap, "client_id", "gate") ||
+		    form_append(&form, &len, &cap, "refresh_token", refresh))
+			goto nomem;
+		req.method = "POST";
+		req.url = c->realm;
+		req.content_type = "application/x-www-form-urlencoded";
+		req.body = form;
+		req.body_size = len;
+	} else {
+		url = malloc(strlen(c->realm) + len + 2);
+		if (!url)
+			goto nomem;
+		sprintf(url, "%s%s%s", c->realm, !len ? "" : strchr(c->realm, '?') ? "&" : "?", form ? form : "");
+		if (creds && creds->username && !(basic = basic_value(creds->username, creds->password)))
+			goto nomem;
+		req.method = "GET";
+		req.url = url;
+		req.authorization = basic;
+	}
+	if (gate_http_do(h, &req, &resp, err) == 0) {
+		if (resp.status == 200)
+			rc = token_from_response(&resp, c->realm, out, err);
+		else if (resp.status == 401 || resp.status == 403)
+			gate_err_set(err, GATE_EVERIFY, "token endpoint %s refused %s%s (HTTP %ld)", c->realm,
+				     creds ? "credentials from " : "anonymous access", creds ? creds->source : "",
+				     resp.status);
+		else
+			gate_err_set(err, GATE_EVERIFY, "token endpoint %s answered HTTP %ld", c->realm, resp.status);
+	}
+	gate_http_resp_free(&resp);
+	goto out;
+nomem:
+	gate_err_nomem(err);
+out:
+	if (form) {
+		explicit_bzero(form, len);
+		free(form);
+	}
+	if (basic) {
+		explicit_bzero(basic, strlen(basic));
+		free(basic);
+	}
+	free(url);
+	return rc;
+}
+
+int gate_auth_authorize(gate_http *h, const struct gate_auth_challenge *c,
+			const struct gate_creds *creds, const char *scope,
+			char **out, gate_err *err)
+{
+	*out = NULL;
+	if (c->scheme == GATE_AUTH_BASIC) {
+		if (!creds || !creds->username)
+			return gate_err_set(err, GATE_EVERIFY, "registry requires basic authentication and no credentials were found");
+		*out = basic_value(creds->username, creds->password);
+		return *out ? 0 : gate_err_nomem(err);
+	}
+	return fetch_token(h, c, creds, c->scope[0] ? c->scope : scope, out, err);
+}

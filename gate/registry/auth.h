@@ -1,0 +1,63 @@
+/*
+ * auth.h - registry authentication: challenges, credentials, tokens.
+ *
+ * The flow is the distribution token spec: a request answered 401 carries
+ * WWW-Authenticate; Basic means resending with the credentials, Bearer
+ * means fetching a token from the realm (anonymously, with Basic
+ * credentials, or by POSTing a refresh token) and resending with it.
+ *
+ * Secrets live in gate_creds and in Authorization header values only; no
+ * error message of this module contains one.
+ */
+#ifndef GATE_AUTH_H
+#define GATE_AUTH_H
+
+#include "base/err.h"
+#include "registry/http.h"
+
+enum gate_auth_scheme {
+	GATE_AUTH_NONE = 0,
+	GATE_AUTH_BASIC,
+	GATE_AUTH_BEARER,
+};
+
+struct gate_auth_challenge {
+	int scheme;                     /* enum gate_auth_scheme */
+	char realm[1024];
+	char service[256];
+	char scope[1024];               /* "" if the registry named none */
+};
+
+/* ACR's username for refresh tokens (az acr login --expose-token). */
+#define GATE_ACR_TOKEN_USER "00000000-0000-0000-0000-000000000000"
+
+struct gate_creds {
+	char *username;
+	char *password;
+	char *identity_token;           /* a refresh token, POSTed to the realm */
+	char source[4200];              /* where they came from (a path), for messages */
+};
+
+/* Parses a WWW-Authenticate value; with several challenges Bearer wins
+ * over Basic.  Returns 0, or -1 (GATE_EVERIFY) if neither is offered. */
+int gate_auth_parse_challenge(struct gate_auth_challenge *out, const char *value, gate_err *err);
+
+/* "USER:PASS" (the password may contain ':').  Returns 0 or -1 (GATE_EINPUT). */
+int gate_creds_from_userpass(struct gate_creds *out, const char *s, const char *source, gate_err *err);
+
+/* Credentials stored for registry domain: $DOCKER_CONFIG/config.json
+ * (credHelpers, then credsStore, then auths), then
+ * ${XDG_RUNTIME_DIR}/containers/auth.json.  Returns 1 if found, 0 if
+ * none, -1 with err set if a store could not be read. */
+int gate_creds_lookup(struct gate_creds *out, const char *domain, gate_err *err);
+
+void gate_creds_free(struct gate_creds *c);     /* wipes the secrets */
+
+/* The Authorization value answering challenge c, malloc'd into *out.
+ * creds may be NULL (anonymous); scope is used when the challenge names
+ * none.  Returns 0, or -1 with err set (GATE_EVERIFY). */
+int gate_auth_authorize(gate_http *h, const struct gate_auth_challenge *c,
+			const struct gate_creds *creds, const char *scope,
+			char **out, gate_err *err);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * cache.h - root hashes already computed, keyed by layer diff_id.
+ *
+ * A root hash is a function of the uncompressed tar alone, so the diff_id
+ * (its sha256, from the image config) plus the engine version is a
+ * complete key: a cache hit means the blob need not be fetched at all.
+ *
+ *   DIR/engine-<GATE_ENGINE_VERSION>/<diff_id hex>   "<root hash hex>\n"
+ *
+ * Image configs are kept too, since they are content-addressed and their
+ * diff_ids are what the root hashes are looked up by:
+ *
+ *   DIR/blobs/sha256/<hex>                           the config's bytes
+ *
+ * DIR is --cache, else $XDG_CACHE_HOME/gate, else ~/.cache/gate; it is
+ * created with mode 0700.  Entries are written to a temporary file and
+ * renamed into place, so readers (and parallel gates) never see half an
+ * entry.  An entry that does not parse is a miss.
+ */
+#ifndef GATE_CACHE_H
+#define GATE_CACHE_H
+
+#include "base/err.h"
+#include "engine/layer.h"
+
+typedef struct gate_cache gate_cache;
+
+/* dir may be NULL for the default.  Returns 0, or -1 with err set. */
+int gate_cache_open(gate_cache **out, const char *dir, gate_err *err);
+
+/* Returns 1 and fills root_hash on a hit, 0 on a miss. */
+int gate_cache_get(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
+		   unsigned char root_hash[GATE_DIGEST_SIZE]);
+
+/* Returns 0, or -1 with err set. */
+int gate_cache_put(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
+		   const unsigned char root_hash[GATE_DIGEST_SIZE], gate_err *err);
+
+/* A content-addressed document ("sha256:<hex>") of at most max bytes.
+ * Returns 1 with a malloc'd, NUL-terminated copy whose sha256 was checked,
+ * or 0 on a miss (absent, too large, or not matching its digest). */
+int gate_cache_get_blob(gate_cache *c, const char *digest, size_t max, char **out, size_t *size);
+
+/* Stores buf under digest, which the caller has checked.  0 or -1. */
+int gate_cache_put_blob(gate_cache *c, const char *digest, const void *buf, size_t size,
+			gate_err *err);
+
+const char *gate_cache_dir(const gate_cache *c);
+
+void gate_cache_free(gate_cache *c);    /* NULL is fine */
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * registry.h - hashes images straight from their registry.
+ *
+ * For each image: resolve the reference to a manifest (choosing a platform
+ * from an index), check the manifest's sha256 against the digest asked for
+ * or Docker-Content-Digest, fetch the config, then stream every layer blob
+ * through the layer pipeline while checking its sha256 and size against
+ * the descriptor, and its diff_id against the config's rootfs.diff_ids.
+ * Nothing is assumed: any step that cannot be checked fails the image.
+ *
+ * Layers of all images are fetched by a pool of opts->jobs threads; a
+ * layer whose diff_id is in the cache is not fetched at all.
+ */
+#ifndef GATE_REGISTRY_H
+#define GATE_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/auth.h"
+#include "registry/cache.h"
+#include "base/err.h"
+#include "registry/http.h"
+#include "engine/layer.h"
+#include "registry/ref.h"
+
+#define GATE_DEFAULT_PLATFORM "linux/amd64"
+
+struct gate_registry_opts {
+	gate_http *http;
+	/* "os/arch[/variant]"; NULL means linux/amd64 from an index and
+	 * whatever a single-platform image is. */
+	const char *platform;
+	/* Used for every registry when set; otherwise looked up per
+	 * registry with gate_creds_lookup(). */
+	const struct gate_creds *creds;
+	gate_cache *cache;              /* NULL: no cache */
+	unsigned jobs;                  /* worker threads, >= 1 */
+	/* Called from worker threads as blob bytes arrive and layers end;
+	 * must be thread-safe.  NULL: none. */
+	void (*progress)(void *ctx, uint64_t bytes, int layers_done);
+	void *progress_ctx;
+};
+
+struct gate_image_layer {
+	char digest[GATE_REF_DIGEST_MAX + 1];   /* of the (compressed) blob */
+	char media_type[128];
+	uint64_t size;
+	unsigned char diff_id[GATE_DIGEST_SIZE];
+	unsigned char root_hash[GATE_DIGEST_SIZE];
+	int from_cache;
+};
+
+struct gate_image {
+	const char *ref;                /* set by the caller; borrowed */
+	char name[GATE_REF_NAME_MAX + GATE_REF_TAG_MAX + GATE_REF_DIGEST_MAX + 3];
+	char digest[GATE_REF_DIGEST_MAX + 1];   /* what the reference resolved to */
+	char manifest_digest[GATE_REF_DIGEST_MAX + 1]; /* the platform's manifest */
+	char platform[128];
+	struct gate_image_layer *layers;
+	size_t layer_count;
+	gate_err err;                   /* set if this image failed */
+};
+
+/* Fills imgs[i] (whose ref is set) for every i.  Returns 0 if all
+ * succeeded, else -1; each failed image has its own err. */
+int gate_registry_hash(const struct gate_registry_opts *opts, struct gate_image *imgs, size_t n);
+
+void gate_image_release(struct gate_image *img);       /* frees layers */
+
+/* Layer media types gate can hash; foreign and unknown ones it cannot. */
+int gate_registry_layer_type_ok(const char *media_type);
+
+#endif
