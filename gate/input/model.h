@@ -159,6 +159,7 @@ struct gate_group {
 	char *name;
 	char *where;                /* e.g. "resources[0]", "document 2 (Deployment)" */
 	bool has_policy;            /* a ccePolicy field or annotation exists */
+	bool confidential;          /* sku Confidential, confidentialComputeProperties, or the VN2 annotation */
 	struct gate_policy *policy; /* NULL when !has_policy */
 	struct gate_container *containers;
 	size_t containers_count;

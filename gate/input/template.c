@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* v as read: an expression is evaluated and its result is final; any
  * other value is still template text whose members are evaluated as they
@@ -426,15 +427,19 @@ int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, 
 int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm, gate_err *err)
 {
 	json_t *ccp = NULL, *policy = NULL;
+	char *sku = NULL;
 	gate_arm *sub;
 	int rc = -1;
 
 	if (!json_is_object(group))
 		return gate_err_set(err, GATE_EINPUT, "container group is not an object");
 	if (gate_template_string(&g->name, arm, group, "name", err) ||
+	    gate_template_string(&sku, arm, fields(group), "sku", err) ||
 	    gate_template_get(&ccp, &sub, arm, fields(group), "confidentialComputeProperties", err) ||
 	    gate_template_get(&policy, NULL, sub, ccp, "ccePolicy", err))
 		goto out;
+	/* ARM compares enum values without regard to case. */
+	g->confidential = (sku && !strcasecmp(sku, "Confidential")) || ccp;
 	if (policy && !json_is_string(policy)) {
 		gate_err_set(err, GATE_EINPUT, "ccePolicy: not a string");
 		goto out;
@@ -444,6 +449,7 @@ int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm, gate
 		goto out;
 	rc = gate_template_containers(g, arm, fields(group), err);
 out:
+	free(sku);
 	json_decref(policy);
 	json_decref(ccp);
 	return rc;

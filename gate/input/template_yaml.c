@@ -330,6 +330,9 @@ static int k8s_group(struct gate_model *m, json_t *doc, const char *kind, const 
 	policy = path(pod, annotation, 3);
 	if (!policy)
 		policy = path(doc, annotation, 3);
+	/* Virtual nodes run a pod confidentially when it carries the policy
+	 * annotation, whatever its value. */
+	g->confidential = policy != NULL;
 	if (policy && !json_is_string(policy)) {
 		gate_err_set(err, GATE_EINPUT, "annotation '%s' is not a string",
 			     VN2_POLICY_ANNOTATION);

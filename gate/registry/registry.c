@@ -71,6 +71,7 @@ int gate_registry_layer_type_ok(const char *media_type)
 void gate_image_release(struct gate_image *img)
 {
 	free(img->layers);
+	gate_image_config_free(&img->config);
 	img->layers = NULL;
 	img->layer_count = 0;
 }
@@ -409,6 +410,10 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 			gate_err_set(err, GATE_EINPUT, "config %s: diff_ids[%zu] is not a sha256 digest", digest, i);
 			goto out;
 		}
+	}
+	if (gate_image_config_read(&s->img->config, cfg, err)) {
+		gate_err_prefix(err, "config %s", digest);
+		goto out;
 	}
 	os = json_string_value(json_object_get(cfg, "os"));
 	arch = json_string_value(json_object_get(cfg, "architecture"));

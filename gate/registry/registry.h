@@ -21,6 +21,7 @@
 #include "registry/cache.h"
 #include "base/err.h"
 #include "registry/http.h"
+#include "registry/image_config.h"
 #include "engine/layer.h"
 #include "registry/ref.h"
 
@@ -59,6 +60,7 @@ struct gate_image {
 	char platform[128];
 	struct gate_image_layer *layers;
 	size_t layer_count;
+	struct gate_image_config config;        /* Entrypoint, Cmd, Env, WorkingDir, User */
 	gate_err err;                   /* set if this image failed */
 };
 
@@ -66,7 +68,7 @@ struct gate_image {
  * succeeded, else -1; each failed image has its own err. */
 int gate_registry_hash(const struct gate_registry_opts *opts, struct gate_image *imgs, size_t n);
 
-void gate_image_release(struct gate_image *img);       /* frees layers */
+void gate_image_release(struct gate_image *img);       /* frees layers and config */
 
 /* Layer media types gate can hash; foreign and unknown ones it cannot. */
 int gate_registry_layer_type_ok(const char *media_type);

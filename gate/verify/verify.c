@@ -1,0 +1,716 @@
+/*
+ * verify.c - from models and registry images to verdicts and findings.
+ *
+ * The order of work: collect every distinct image reference of every
+ * container that needs checking, resolve and hash them all in one
+ * registry run (so a layer shared by many templates is fetched once),
+ * then judge each container against its group's policy.
+ */
+#include "verify/verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/hex.h"
+#include "input/policy.h"
+#include "verify/admit.h"
+
+/* The feed of ACI's own infrastructure fragment: it covers the sidecars
+ * ACI adds (confcom internal_config.json), nothing of the user's. */
+#define INFRA_FRAGMENT_FEED "mcr.microsoft.com/aci/aci-cc-infra-fragment"
+
+const struct gate_rule_info gate_rules[GATE_RULE_COUNT] = {
+	[GATE_RULE_LAYERS_DRIFT] = { "layers.drift", GATE_SEVERITY_DENY,
+		"no policy container has this image's layers: the tag now serves other content" },
+	[GATE_RULE_LAYERS_ORDER] = { "layers.order", GATE_SEVERITY_DENY,
+		"the policy has this image's layers in another order; the guest checks order" },
+	[GATE_RULE_CONFIG_COMMAND] = { "config.command", GATE_SEVERITY_DENY,
+		"the command the container runs is not the policy's" },
+	[GATE_RULE_CONFIG_WORKING_DIR] = { "config.working_dir", GATE_SEVERITY_DENY,
+		"the working directory is not the policy's" },
+	[GATE_RULE_CONFIG_ENV] = { "config.env", GATE_SEVERITY_DENY,
+		"an environment variable no rule allows, or a required rule unmet" },
+	[GATE_RULE_CONFIG_ENV_DROPPED] = { "config.env_dropped", GATE_SEVERITY_WARN,
+		"an environment variable no rule allows will be dropped by the guest" },
+	[GATE_RULE_CONFIG_USER] = { "config.user", GATE_SEVERITY_DENY,
+		"the user, group or umask is not the policy's" },
+	[GATE_RULE_CONFIG_PRIVILEGED] = { "config.privileged", GATE_SEVERITY_DENY,
+		"a privileged container where the policy does not allow elevation" },
+	[GATE_RULE_CONFIG_NO_NEW_PRIVILEGES] = { "config.no_new_privileges", GATE_SEVERITY_DENY,
+		"no_new_privileges differs from the policy's" },
+	[GATE_RULE_CONFIG_SECCOMP] = { "config.seccomp", GATE_SEVERITY_DENY,
+		"the seccomp profile is not the policy's" },
+	[GATE_RULE_CONFIG_CAPS] = { "config.caps", GATE_SEVERITY_DENY,
+		"the capabilities are not the policy's" },
+	[GATE_RULE_CONFIG_MOUNTS] = { "config.mounts", GATE_SEVERITY_DENY,
+		"a mount the policy does not allow" },
+	[GATE_RULE_COVERAGE_NOT_IN_POLICY] = { "coverage.not_in_policy", GATE_SEVERITY_DENY,
+		"a template container with no policy entry and no fragment that could cover it" },
+	[GATE_RULE_COVERAGE_NOT_IN_TEMPLATE] = { "coverage.not_in_template", GATE_SEVERITY_WARN,
+		"a policy container that matches no template container" },
+	[GATE_RULE_POLICY_MISSING] = { "policy.missing", GATE_SEVERITY_DENY,
+		"a confidential group without a CCE policy" },
+	[GATE_RULE_POLICY_DEBUG] = { "policy.debug", GATE_SEVERITY_DENY,
+		"a debug-mode policy: shells, stack dumps or logs are open to the host" },
+	[GATE_RULE_POLICY_OPEN_DOOR] = { "policy.open_door", GATE_SEVERITY_DENY,
+		"an open-door policy: the guest enforces nothing" },
+	[GATE_RULE_POLICY_EMPTY] = { "policy.empty", GATE_SEVERITY_DENY,
+		"an empty policy: the guest enforces nothing" },
+	[GATE_RULE_POLICY_HAND_WRITTEN] = { "policy.hand_written", GATE_SEVERITY_WARN,
+		"Rego gate cannot read: the guest may decide otherwise" },
+	[GATE_RULE_POLICY_LEGACY_JSON] = { "policy.legacy_json", GATE_SEVERITY_DENY,
+		"a JSON policy, which current guests no longer accept" },
+	[GATE_RULE_TAG_UNPINNED] = { "tag.unpinned", GATE_SEVERITY_WARN,
+		"an image named by tag, not by digest: its content can change under the policy" },
+};
+
+const char *gate_verdict_name(enum gate_verdict v)
+{
+	switch (v) {
+	case GATE_VERDICT_PASS: return "pass";
+	case GATE_VERDICT_DENY: return "deny";
+	case GATE_VERDICT_UNVERIFIED: return "unverified";
+	case GATE_VERDICT_COVERED: return "covered-by-fragment";
+	case GATE_VERDICT_SKIPPED: return "skipped";
+	}
+	return "unknown";
+}
+
+const char *gate_severity_name(enum gate_severity s)
+{
+	switch (s) {
+	case GATE_SEVERITY_OFF: return "off";
+	case GATE_SEVERITY_WARN: return "warn";
+	case GATE_SEVERITY_DENY: return "deny";
+	}
+	return "unknown";
+}
+
+/* Where a finding or a container belongs. */
+struct scope {
+	const char *file;
+	const struct gate_group *group;
+	const struct gate_container *container;
+};
+
+struct run {
+	struct gate_verify_report *r;
+	const struct gate_verify_opts *opts;
+	struct gate_image *images;          /* one per distinct reference */
+	size_t images_count;
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *dup_or_null(const char *s, gate_err *err)
+{
+	return s ? gate_strdup(s, err) : NULL;
+}
+
+static char *vformat(gate_err *err, const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0) {
+		gate_err_nomem(err);
+		return NULL;
+	}
+	return s;
+}
+
+static enum gate_severity severity_of(const struct run *run, enum gate_rule rule)
+{
+	return run->opts->severities ? run->opts->severities[rule] : gate_rules[rule].severity;
+}
+
+/* Adds a finding; details (may be NULL) is taken over.  A rule turned off
+ * adds nothing.  Returns the severity it was given, or -1 on error. */
+static int add_finding(struct run *run, const struct scope *at, enum gate_rule rule,
+		       json_t *details, gate_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int add_finding(struct run *run, const struct scope *at, enum gate_rule rule,
+		       json_t *details, gate_err *err, const char *fmt, ...)
+{
+	struct gate_verify_report *r = run->r;
+	enum gate_severity sev = severity_of(run, rule);
+	struct gate_finding *f;
+	va_list ap;
+
+	if (sev == GATE_SEVERITY_OFF) {
+		json_decref(details);
+		return sev;
+	}
+	f = gate_array_push(&r->findings, &r->findings_count, sizeof(*f), err);
+	if (!f) {
+		json_decref(details);
+		return -1;
+	}
+	f->rule = rule;
+	f->severity = sev;
+	f->details = details ? details : json_object();
+	va_start(ap, fmt);
+	f->message = vformat(err, fmt, ap);
+	va_end(ap);
+	if (!f->message || !f->details ||
+	    !(f->file = dup_or_null(at->file, err)) ||
+	    (at->group && !(f->group = dup_or_null(at->group->name, err)) && at->group->name) ||
+	    (at->container && !(f->container = dup_or_null(at->container->name, err)) &&
+	     at->container->name) ||
+	    (at->container && !(f->image = dup_or_null(at->container->image, err)) &&
+	     at->container->image))
+		return gate_err_nomem(err);
+	return sev;
+}
+
+/* ---- images ---- */
+
+static bool is_sidecar_covered(const struct gate_group *g, const struct gate_container *c)
+{
+	size_t i;
+
+	if (!c->is_sidecar || !g->policy)
+		return false;
+	for (i = 0; i < g->policy->fragments_count; i++)
+		if (g->policy->fragments[i].feed &&
+		    !strcmp(g->policy->fragments[i].feed, INFRA_FRAGMENT_FEED))
+			return true;
+	return false;
+}
+
+/* Whether a container's image must be fetched: only where a policy will
+ * judge it. */
+static bool needs_image(const struct gate_group *g, const struct gate_container *c)
+{
+	return g->policy && c->image && !gate_value_is_unresolved(c->image) &&
+	       !is_sidecar_covered(g, c);
+}
+
+static struct gate_image *find_image(struct run *run, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < run->images_count; i++)
+		if (!strcmp(run->images[i].ref, ref))
+			return &run->images[i];
+	return NULL;
+}
+
+static int collect_images(struct run *run, const struct gate_model *models, size_t n, gate_err *err)
+{
+	size_t m, g, c;
+
+	for (m = 0; m < n; m++)
+		for (g = 0; g < models[m].groups_count; g++) {
+			const struct gate_group *grp = &models[m].groups[g];
+
+			for (c = 0; c < grp->containers_count; c++) {
+				const struct gate_container *ctr = &grp->containers[c];
+				struct gate_image *img;
+
+				if (!needs_image(grp, ctr) || find_image(run, ctr->image))
+					continue;
+				img = gate_array_push(&run->images, &run->images_count, sizeof(*img), err);
+				if (!img)
+					return -1;
+				img->ref = ctr->image;
+			}
+		}
+	return 0;
+}
+
+/* ---- layers ---- */
+
+static int add_layer_pairs(struct gate_verify_container *vc, const struct gate_strv *policy,
+			   const struct gate_image *img, gate_err *err)
+{
+	size_t i, n = img->layer_count;
+	char hex[GATE_DIGEST_HEX_SIZE + 1];
+
+	if (policy && policy->n > n)
+		n = policy->n;
+	for (i = 0; i < n; i++) {
+		struct gate_layer_pair *p = gate_array_push(&vc->layers, &vc->layers_count,
+							    sizeof(*p), err);
+
+		if (!p)
+			return -1;
+		if (policy && i < policy->n && !(p->policy = gate_strdup(policy->v[i], err)))
+			return -1;
+		if (i < img->layer_count) {
+			gate_hex(hex, img->layers[i].root_hash, GATE_DIGEST_SIZE);
+			if (!(p->registry = gate_strdup(hex, err)))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The policy entry the template meant for this container: the same name,
+ * else the same id (the image string as confcom wrote it). */
+static const struct gate_policy_container *intended_entry(const struct gate_policy *p,
+							   const struct gate_container *c)
+{
+	size_t i;
+
+	for (i = 0; i < p->containers_count; i++)
+		if (c->name && p->containers[i].name && !strcmp(p->containers[i].name, c->name))
+			return &p->containers[i];
+	for (i = 0; i < p->containers_count; i++)
+		if (c->image && p->containers[i].id && !strcmp(p->containers[i].id, c->image))
+			return &p->containers[i];
+	return NULL;
+}
+
+/* A non-default fragment that imports containers could hold this one;
+ * gate trusts fragments as named and does not fetch them. */
+static const char *covering_fragment(const struct gate_policy *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->fragments_count; i++) {
+		const struct gate_fragment *f = &p->fragments[i];
+
+		if (f->feed && !strcmp(f->feed, INFRA_FRAGMENT_FEED))
+			continue;
+		for (j = 0; j < f->includes.n; j++)
+			if (!strcmp(f->includes.v[j], "containers"))
+				return f->feed ? f->feed : "(unnamed fragment)";
+	}
+	return NULL;
+}
+
+static json_t *drift_details(const struct gate_policy_container *want, const struct gate_image *img,
+			     const char *const *hashes)
+{
+	json_t *d = json_object(), *pos = json_array();
+	size_t i, n = img->layer_count > want->layers.n ? img->layer_count : want->layers.n;
+
+	for (i = 0; i < n; i++) {
+		const char *p = i < want->layers.n ? want->layers.v[i] : NULL;
+		const char *h = i < img->layer_count ? hashes[i] : NULL;
+
+		if (p && h && !strcmp(p, h))
+			continue;
+		json_array_append_new(pos, json_pack("{s:I, s:s?, s:s?}", "position", (json_int_t)i,
+						     "policy", p, "registry", h));
+	}
+	json_object_set_new(d, "positions", pos);
+	json_object_set_new(d, "policy_layers", json_integer((json_int_t)want->layers.n));
+	json_object_set_new(d, "image_layers", json_integer((json_int_t)img->layer_count));
+	json_object_set_new(d, "digest", json_string(img->digest));
+	if (want->name)
+		json_object_set_new(d, "policy_container", json_string(want->name));
+	return d;
+}
+
+/* No policy container has the image's layers in order: say which entry
+ * the template meant and how it differs, or that none is there. */
+static int no_candidate(struct run *run, const struct scope *at, struct gate_verify_container *vc,
+			const struct gate_image *img, const char *const *hashes, gate_err *err)
+{
+	const struct gate_policy *p = at->group->policy;
+	const struct gate_policy_container *want = intended_entry(p, at->container);
+	const char *frag;
+	int sev;
+
+	if (!want) {
+		if ((frag = covering_fragment(p))) {
+			vc->verdict = GATE_VERDICT_UNVERIFIED;
+			if (asprintf(&vc->reason, "not in the policy; fragment '%s' may cover it, "
+				     "and gate does not fetch fragments", frag) < 0)
+				return gate_err_nomem(err);
+			return add_layer_pairs(vc, NULL, img, err);
+		}
+		sev = add_finding(run, at, GATE_RULE_COVERAGE_NOT_IN_POLICY, NULL, err,
+				  "no policy container has its layers, name or image");
+		return sev < 0 ? -1 : add_layer_pairs(vc, NULL, img, err);
+	}
+	if (add_layer_pairs(vc, &want->layers, img, err))
+		return -1;
+	if (gate_admit_layers_match(&want->layers, hashes, img->layer_count) == GATE_LAYERS_REORDERED) {
+		sev = add_finding(run, at, GATE_RULE_LAYERS_ORDER,
+				  drift_details(want, img, hashes), err,
+				  "the policy lists the image's %zu layers in another order",
+				  img->layer_count);
+	} else if (want->layers.n != img->layer_count) {
+		sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT,
+				  drift_details(want, img, hashes), err,
+				  "the policy lists %zu layers, the image %s has %zu now",
+				  want->layers.n, img->digest, img->layer_count);
+	} else {
+		json_t *d = drift_details(want, img, hashes);
+		size_t changed = json_array_size(json_object_get(d, "positions"));
+
+		sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT, d, err,
+				  "%zu of %zu layers differ from the policy's; the tag now resolves to %s",
+				  changed, img->layer_count, img->digest);
+	}
+	return sev < 0 ? -1 : 0;
+}
+
+/* ---- one container ---- */
+
+static int unverified(struct gate_verify_container *vc, gate_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int unverified(struct gate_verify_container *vc, gate_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	vc->verdict = GATE_VERDICT_UNVERIFIED;
+	va_start(ap, fmt);
+	vc->reason = vformat(err, fmt, ap);
+	va_end(ap);
+	return vc->reason ? 0 : -1;
+}
+
+/* The image's layer root hashes as hex strings, base layer first. */
+static int image_hashes(char ***out, const struct gate_image *img, gate_err *err)
+{
+	char **v = calloc(img->layer_count + 1, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return gate_err_nomem(err);
+	for (i = 0; i < img->layer_count; i++) {
+		if (!(v[i] = malloc(GATE_DIGEST_HEX_SIZE + 1))) {
+			while (i--)
+				free(v[i]);
+			free(v);
+			return gate_err_nomem(err);
+		}
+		gate_hex(v[i], img->layers[i].root_hash, GATE_DIGEST_SIZE);
+	}
+	*out = v;
+	return 0;
+}
+
+static void free_hashes(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* mount_overlay: the candidates are the policy containers whose layers
+ * equal the image's, in order. */
+static int find_candidates(const struct gate_policy_container ***out, size_t *count,
+			   const struct gate_policy *p, const char *const *hashes, size_t n,
+			   gate_err *err)
+{
+	size_t i;
+
+	*out = NULL;
+	*count = 0;
+	for (i = 0; i < p->containers_count; i++) {
+		const struct gate_policy_container **slot;
+
+		if (gate_admit_layers_match(&p->containers[i].layers, hashes, n) != GATE_LAYERS_EQUAL)
+			continue;
+		slot = gate_array_push(out, count, sizeof(*slot), err);
+		if (!slot)
+			return -1;
+		*slot = &p->containers[i];
+	}
+	return 0;
+}
+
+static int judge_image(struct run *run, const struct scope *at, struct gate_verify_container *vc,
+		       const struct gate_image *img, gate_err *err)
+{
+	const struct gate_policy_container **cand = NULL;
+	char **hashes = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (image_hashes(&hashes, img, err))
+		return -1;
+	if (find_candidates(&cand, &n, at->group->policy, (const char *const *)hashes,
+			    img->layer_count, err))
+		goto out;
+	if (!n) {
+		vc->verdict = GATE_VERDICT_DENY;
+		rc = no_candidate(run, at, vc, img, (const char *const *)hashes, err);
+		goto out;
+	}
+	if (!(vc->policy_match = dup_or_null(cand[0]->name ? cand[0]->name : cand[0]->id, err)) &&
+	    (cand[0]->name || cand[0]->id))
+		goto out;
+	if (add_layer_pairs(vc, &cand[0]->layers, img, err))
+		goto out;
+	rc = admit_candidates(run, at, vc, img, cand, n, err);
+out:
+	free(cand);
+	free_hashes(hashes);
+	return rc;
+}
+
+static int judge_container(struct run *run, const struct scope *at, struct gate_verify_container *vc,
+			   gate_err *err)
+{
+	const struct gate_group *g = at->group;
+	const struct gate_container *c = at->container;
+	const struct gate_image *img;
+
+	if (!g->policy) {
+		if (g->confidential) {
+			vc->verdict = GATE_VERDICT_DENY;
+			return 0;
+		}
+		vc->verdict = GATE_VERDICT_SKIPPED;
+		return !(vc->reason = gate_strdup("not a confidential group: no policy to check", err));
+	}
+	if (is_sidecar_covered(g, c)) {
+		vc->verdict = GATE_VERDICT_COVERED;
+		return !(vc->reason = gate_strdup("ACI sidecar, covered by the infra fragment", err));
+	}
+	if (!c->image)
+		return unverified(vc, err, "the container names no image");
+	if (gate_value_is_unresolved(c->image))
+		return unverified(vc, err, "the image reference is known only at deployment: %s",
+				  c->image);
+	img = find_image(run, c->image);
+	if (img->err.code)
+		return unverified(vc, err, "%s", img->err.msg);
+	if (!(vc->digest = gate_strdup(img->digest, err)))
+		return -1;
+	if (!strstr(c->image, "@sha256:") &&
+	    add_finding(run, at, GATE_RULE_TAG_UNPINNED, json_pack("{s:s}", "digest", img->digest),
+			err, "named by tag; it resolves to %s now", img->digest) < 0)
+		return -1;
+	return judge_image(run, at, vc, img, err);
+}
+
+/* ---- groups ---- */
+
+/* Findings about the policy as a whole.  Returns whether one of them
+ * denies, or -1. */
+static int judge_policy(struct run *run, const struct scope *at, gate_err *err)
+{
+	const struct gate_group *g = at->group;
+	const struct gate_policy *p = g->policy;
+	enum gate_rule rule;
+	const char *what;
+	int sev;
+
+	if (!p) {
+		if (!g->confidential)
+			return 0;
+		sev = add_finding(run, at, GATE_RULE_POLICY_MISSING, NULL, err,
+				  "the group is confidential but has no ccePolicy");
+		return sev < 0 ? -1 : sev == GATE_SEVERITY_DENY;
+	}
+	switch (p->class) {
+	case GATE_POLICY_EMPTY:
+		rule = GATE_RULE_POLICY_EMPTY, what = "the policy is empty: the guest enforces nothing";
+		break;
+	case GATE_POLICY_OPEN_DOOR:
+		rule = GATE_RULE_POLICY_OPEN_DOOR, what = "the policy is open-door: the guest enforces nothing";
+		break;
+	case GATE_POLICY_DEBUG:
+		rule = GATE_RULE_POLICY_DEBUG, what = "the policy is debug-mode";
+		break;
+	case GATE_POLICY_HAND_WRITTEN:
+		rule = GATE_RULE_POLICY_HAND_WRITTEN,
+		what = "the policy holds Rego gate cannot read: the guest may decide otherwise";
+		break;
+	case GATE_POLICY_LEGACY_JSON:
+		rule = GATE_RULE_POLICY_LEGACY_JSON,
+		what = "the policy is JSON, which hcsshim no longer accepts since 2025-10 (an older guest would)";
+		break;
+	default:
+		return 0;
+	}
+	{
+		json_t *reasons = json_array();
+
+		for (size_t i = 0; i < p->reasons.n; i++)
+			json_array_append_new(reasons, json_string(p->reasons.v[i]));
+		sev = add_finding(run, at, rule, json_pack("{s:o}", "reasons", reasons), err,
+				  "%s%s%s", what, p->reasons.n ? ": " : "",
+				  p->reasons.n ? p->reasons.v[0] : "");
+	}
+	return sev < 0 ? -1 : sev == GATE_SEVERITY_DENY;
+}
+
+/* coverage.not_in_template: a policy container no template container
+ * matched, but the pause container, which ACI adds itself. */
+static int unmatched_policy_containers(struct run *run, const struct scope *at, size_t first,
+				       gate_err *err)
+{
+	const struct gate_policy *p = at->group->policy;
+	const struct gate_verify_report *r = run->r;
+	size_t i, j;
+
+	for (i = 0; p && i < p->containers_count; i++) {
+		const struct gate_policy_container *pc = &p->containers[i];
+		const char *label = pc->name ? pc->name : pc->id;
+		bool used = false;
+
+		if (pc->is_pause || pc->is_sidecar)
+			continue;
+		for (j = first; j < r->containers_count && !used; j++)
+			used = r->containers[j].policy_match && label &&
+			       !strcmp(r->containers[j].policy_match, label);
+		if (!used && add_finding(run, at, GATE_RULE_COVERAGE_NOT_IN_TEMPLATE, NULL, err,
+					 "policy container %zu ('%s') matches no template container",
+					 i, label ? label : "unnamed") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int judge_group(struct run *run, const char *file, const struct gate_group *g, gate_err *err)
+{
+	struct gate_verify_report *r = run->r;
+	struct scope at = { file, g, NULL };
+	struct gate_verify_group *vg;
+	size_t first = r->containers_count, i;
+	int group_denied;
+
+	vg = gate_array_push(&r->groups, &r->groups_count, sizeof(*vg), err);
+	if (!vg || !(vg->file = gate_strdup(file, err)) ||
+	    !(vg->name = gate_strdup(g->name ? g->name : g->where ? g->where : "unnamed", err)))
+		return -1;
+	vg->policy_class = g->policy ? gate_policy_class_name(g->policy->class) : "missing";
+	if (g->policy && !(vg->hostdata = gate_strdup(g->policy->hostdata, err)))
+		return -1;
+	group_denied = judge_policy(run, &at, err);
+	if (group_denied < 0)
+		return -1;
+	for (i = 0; i < g->containers_count; i++) {
+		struct gate_verify_container *vc;
+
+		at.container = &g->containers[i];
+		vc = gate_array_push(&r->containers, &r->containers_count, sizeof(*vc), err);
+		if (!vc)
+			return -1;
+		vc->group = r->groups_count - 1;
+		if (!(vc->name = dup_or_null(at.container->name, err)) && at.container->name)
+			return -1;
+		if (!(vc->image = dup_or_null(at.container->image, err)) && at.container->image)
+			return -1;
+		if (judge_container(run, &at, vc, err))
+			return -1;
+		/* A deny about the whole policy denies each container it governs. */
+		if (group_denied && vc->verdict != GATE_VERDICT_SKIPPED)
+			vc->verdict = GATE_VERDICT_DENY;
+	}
+	at.container = NULL;
+	return unmatched_policy_containers(run, &at, first, err);
+}
+
+/* ---- the run ---- */
+
+static enum gate_result result_of(const struct gate_verify_report *r)
+{
+	size_t i;
+	bool unknown = false;
+
+	for (i = 0; i < r->findings_count; i++)
+		if (r->findings[i].severity == GATE_SEVERITY_DENY)
+			return GATE_RESULT_FAIL;
+	for (i = 0; i < r->containers_count; i++) {
+		if (r->containers[i].verdict == GATE_VERDICT_DENY)
+			return GATE_RESULT_FAIL;
+		unknown |= r->containers[i].verdict == GATE_VERDICT_UNVERIFIED;
+	}
+	return unknown ? GATE_RESULT_UNVERIFIED : GATE_RESULT_PASS;
+}
+
+int gate_verify_exit_status(const struct gate_verify_report *r)
+{
+	switch (r->result) {
+	case GATE_RESULT_PASS: return 0;
+	case GATE_RESULT_FAIL: return GATE_EFINDING;
+	case GATE_RESULT_UNVERIFIED: return GATE_EVERIFY;
+	}
+	return GATE_EVERIFY;
+}
+
+int gate_verify_run(struct gate_verify_report *out, const struct gate_model *models, size_t n,
+		    const struct gate_verify_opts *opts, gate_err *err)
+{
+	struct run run = { out, opts, NULL, 0 };
+	double t0 = now_seconds(), t1;
+	size_t m, g;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	for (m = 0; m < n; m++)
+		if (gate_strv_push(&out->inputs, models[m].file, strlen(models[m].file), err))
+			goto done;
+	if (collect_images(&run, models, n, err))
+		goto done;
+	/* Failures are per image (img->err) and make containers unverified;
+	 * the return value only says that some image failed. */
+	if (run.images_count)
+		gate_registry_hash(opts->registry, run.images, run.images_count);
+	t1 = now_seconds();
+	out->images_count = run.images_count;
+	out->resolve_seconds = t1 - t0;
+	for (m = 0; m < n; m++)
+		for (g = 0; g < models[m].groups_count; g++)
+			if (judge_group(&run, models[m].file, &models[m].groups[g], err))
+				goto done;
+	out->result = result_of(out);
+	rc = 0;
+done:
+	for (size_t i = 0; i < run.images_count; i++)
+		gate_image_release(&run.images[i]);
+	free(run.images);
+	out->total_seconds = now_seconds() - t0;
+	return rc;
+}
+
+void gate_verify_report_free(struct gate_verify_report *r)
+{
+	size_t i, j;
+
+	if (!r)
+		return;
+	gate_strv_free(&r->inputs);
+	for (i = 0; i < r->groups_count; i++) {
+		free(r->groups[i].file);
+		free(r->groups[i].name);
+		free(r->groups[i].hostdata);
+	}
+	free(r->groups);
+	for (i = 0; i < r->containers_count; i++) {
+		struct gate_verify_container *c = &r->containers[i];
+
+		free(c->name);
+		free(c->image);
+		free(c->digest);
+		free(c->reason);
+		free(c->policy_match);
+		for (j = 0; j < c->layers_count; j++) {
+			free(c->layers[j].policy);
+			free(c->layers[j].registry);
+		}
+		free(c->layers);
+	}
+	free(r->containers);
+	for (i = 0; i < r->findings_count; i++) {
+		struct gate_finding *f = &r->findings[i];
+
+		free(f->file);
+		free(f->group);
+		free(f->container);
+		free(f->image);
+		free(f->message);
+		json_decref(f->details);
+	}
+	free(r->findings);
+	memset(r, 0, sizeof(*r));
+}

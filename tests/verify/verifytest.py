@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `gate verify`: one scenario per run.
+
+    verifytest.py SCENARIO --gate BIN --vectors DIR --fixtures DIR
+
+Each scenario starts Debian's docker-registry on 127.0.0.1 (the registry
+tests' harness, tests/registry/regtest.py), pushes images built from layer
+files with a real image config (Entrypoint, Cmd, Env, WorkingDir), writes
+ARM templates whose ccePolicy is in confcom's format (confcom.py), runs
+gate verify, and checks the exit status, the verdicts and the findings of
+the JSON report, which must also validate against the report's schema.
+"""
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "registry"))
+import regtest  # noqa: E402
+from regtest import Registry, Pusher, check, log, sha256  # noqa: E402
+import confcom  # noqa: E402
+
+FIXTURES = None
+SCHEMA = None
+BASE = ["basic_tree", "implicit_parents"]      # two small vector layers
+
+
+def layer_from_tar(tar_bytes, name):
+    """A gzip layer of these tar bytes, with its root hash from gate hash --tar."""
+    import gzip
+    blob = gzip.compress(tar_bytes, mtime=0)
+    path = os.path.join(regtest.TMP, "%s.tar.gz" % name)
+    with open(path, "wb") as f:
+        f.write(blob)
+    r = subprocess.run([regtest.GATE, "hash", "--tar", "--format", "json", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+    return {"name": name, "blob": blob, "diff_id": sha256(tar_bytes),
+            "media_type": regtest.LAYER_TYPES[("oci", "gzip")],
+            "root": json.loads(r.stdout)["layers"][0]}
+
+
+def vector_layer(name):
+    l = regtest.make_layer(name)
+    l["root"] = regtest.tar_hashes([name])[0]
+    return l
+
+
+def web_layer(page):
+    """The app layer of the seed story: a web root with one index.html."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        d = tarfile.TarInfo("srv/www")
+        d.type, d.mode, d.mtime = tarfile.DIRTYPE, 0o755, 1700000000
+        t.addfile(d)
+        data = page.encode()
+        f = tarfile.TarInfo("srv/www/index.html")
+        f.size, f.mode, f.mtime = len(data), 0o644, 1700000000
+        t.addfile(f, io.BytesIO(data))
+    return layer_from_tar(buf.getvalue(), "web-%s" % sha256(page.encode())[7:19])
+
+
+APP_CONFIG = {"Entrypoint": ["/bin/httpd"], "Cmd": ["-f", "-h", "/srv/www"],
+              "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+              "WorkingDir": "/srv/www"}
+
+
+def push(p, repo, tag, layers, config=None):
+    """Pushes an image whose config carries config; returns its digest."""
+    cfg = {"architecture": "amd64", "os": "linux", "config": dict(config or APP_CONFIG),
+           "rootfs": {"type": "layers", "diff_ids": [l["diff_id"] for l in layers]}}
+    cfg_b = json.dumps(cfg, sort_keys=True).encode()
+    man = {"schemaVersion": 2, "mediaType": regtest.MT_OCI_MANIFEST,
+           "config": {"mediaType": regtest.MT_OCI_CONFIG, "digest": sha256(cfg_b), "size": len(cfg_b)},
+           "layers": [{"mediaType": l["media_type"], "digest": sha256(l["blob"]), "size": len(l["blob"])}
+                      for l in layers]}
+    for l in layers:
+        p.blob(repo, l["blob"])
+    p.blob(repo, cfg_b)
+    man_b = json.dumps(man).encode()
+    return p.manifest(repo, tag, man_b, regtest.MT_OCI_MANIFEST)
+
+
+def write_template(name, groups):
+    path = os.path.join(regtest.TMP, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(confcom.arm_template(groups), f, indent=2)
+    return path
+
+
+def verify(args, host=None, want=None, cache=False):
+    """Runs gate verify --format json; returns (status, report, stderr)."""
+    cmd = [regtest.GATE, "verify", "--format", "json"]
+    if host:
+        cmd += ["--insecure-registry", host]
+    if not cache:
+        cmd += ["--no-cache"]
+    r = subprocess.run(cmd + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=regtest.gate_env(), timeout=600)
+    err = r.stderr.decode()
+    log("$ gate verify %s -> %d%s" % (" ".join(args), r.returncode,
+                                      ("\n  stderr: " + err.strip()) if err.strip() else ""))
+    check("Sanitizer" not in err and "runtime error" not in err, "sanitizer report:\n" + err)
+    check(r.returncode in (0, 1, 2, 3), "exit status %d" % r.returncode)
+    report = None
+    if r.stdout.strip():
+        report = json.loads(r.stdout)
+        validate(report)
+    if want is not None:
+        check(r.returncode == want, "expected exit %d, got %d: %s\n%s" %
+              (want, r.returncode, err, json.dumps(report, indent=1)[:3000]))
+    return r.returncode, report, err
+
+
+def validate(report):
+    import jsonschema
+    with open(SCHEMA) as f:
+        jsonschema.validate(report, json.load(f))
+
+
+def verdicts(report):
+    return {(c["group"], c["name"]): c["verdict"] for c in report["containers"]}
+
+
+def rules(report, severity=None):
+    return sorted((f["rule"], f["group"], f["container"]) for f in report["findings"]
+                  if severity is None or f["severity"] == severity)
+
+
+def deny_rules(report):
+    return sorted({f["rule"] for f in report["findings"] if f["severity"] == "deny"})
+
+
+class Setup:
+    """One registry with the base layers and the app image simpleapp:v1."""
+
+    def __init__(self):
+        self.reg = Registry("reg")
+        self.p = Pusher(self.reg.port)
+        self.host = "127.0.0.1:%d" % self.reg.port
+        self.base = [vector_layer(n) for n in BASE]
+        self.web = web_layer("<h1>hello</h1>\n")
+        self.app_layers = self.base + [self.web]
+        self.app = self.host + "/simpleapp:v1"
+        self.app_digest = push(self.p, "simpleapp", "v1", self.app_layers)
+
+    def roots(self, layers):
+        return [l["root"] for l in layers]
+
+    def app_container(self, name="web", layers=None, config=None, env=(), command=None, image=None):
+        return confcom.container(name, image or self.app, self.roots(layers or self.app_layers),
+                                 config or APP_CONFIG, env, command)
+
+
+# --- scenarios ----------------------------------------------------------------
+
+def s_pass():
+    """Two groups, three containers, one image used twice: admitted."""
+    s = Setup()
+    side_layers = [s.base[0]]
+    side = s.host + "/tools/side:1.0"
+    side_cfg = {"Cmd": ["/bin/sleep", "infinity"], "Env": ["PATH=/bin"]}
+    push(s.p, "tools/side", "1.0", side_layers, side_cfg)
+    g1 = confcom.policy([s.app_container("web"),
+                         confcom.container("side", side, s.roots(side_layers), side_cfg)])
+    g2 = confcom.policy([s.app_container("web2", env=[("MODE", "prod")])])
+    t = write_template("t/pass.json", [
+        ("front", g1, [("web", s.app, [], None), ("side", side, [], None)]),
+        ("back", g2, [("web2", s.app, [("MODE", "prod")], None)])])
+    rc, rep, _ = verify([t], s.host, want=0)
+    check(rep["result"] == "pass", "result %s" % rep["result"])
+    check(set(verdicts(rep).values()) == {"pass"} and len(rep["containers"]) == 3,
+          "verdicts: %s" % verdicts(rep))
+    check(rep["timings"]["images"] == 2, "two distinct images: %s" % rep["timings"])
+    check(deny_rules(rep) == [], "deny findings: %s" % rules(rep))
+    check(("tag.unpinned", "front", "web") in rules(rep, "warn"), "tag.unpinned warning missing")
+    c = [c for c in rep["containers"] if c["name"] == "web"][0]
+    check(c["digest"] == s.app_digest, "digest now: %s" % c["digest"])
+    check([l["registry"] for l in c["layers"]] == s.roots(s.app_layers) and
+          [l["policy"] for l in c["layers"]] == s.roots(s.app_layers), "layers: %s" % c["layers"])
+    # Tampered twin: the template env value differs from the policy's string rule.
+    t2 = write_template("t/pass-twin.json", [
+        ("back", g2, [("web2", s.app, [("MODE", "dev")], None)])])
+    rc, rep, _ = verify([t2], s.host, want=1)
+    check("config.env" in deny_rules(rep), "MODE=dev must be refused: %s" % rules(rep))
+
+
+def s_drift():
+    """The seed story: simpleapp:v1 rebuilt with a hacked page, pushed over the tag."""
+    s = Setup()
+    pol = confcom.policy([s.app_container("web")])
+    t = write_template("t/story.json", [("demo", pol, [("web", s.app, [], None)])])
+    verify([t], s.host, want=0)
+    hacked = web_layer("<h1>hacked</h1>\n")
+    new_digest = push(s.p, "simpleapp", "v1", s.base + [hacked])
+    rc, rep, _ = verify([t], s.host, want=1)
+    check(verdicts(rep) == {("demo", "web"): "deny"}, "verdicts: %s" % verdicts(rep))
+    drift = [f for f in rep["findings"] if f["rule"] == "layers.drift"]
+    check(len(drift) == 1 and drift[0]["container"] == "web" and drift[0]["group"] == "demo",
+          "one layers.drift naming demo/web: %s" % rules(rep))
+    pos = drift[0]["details"]["positions"]
+    check(pos == [{"position": 2, "policy": s.web["root"], "registry": hacked["root"]}],
+          "changed position: %s" % pos)
+    check(drift[0]["details"]["digest"] == new_digest and new_digest in drift[0]["message"],
+          "the tag's digest now: %s" % drift[0])
+    # The text report names the container, the layer and the digest.
+    r = subprocess.run([regtest.GATE, "verify", "--no-cache", "--insecure-registry", s.host, t],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+    out = r.stdout.decode()
+    check(r.returncode == 1 and "demo/web" in out and "layers.drift" in out and
+          "layer 2: policy %s" % s.web["root"][:12] in out and new_digest in out,
+          "text report:\n" + out)
+    check("\033[" not in out, "colour when not a terminal")
+
+
+def s_command():
+    """A changed CMD with the same layers: config.command."""
+    s = Setup()
+    pol = confcom.policy([s.app_container("web")])
+    cfg = dict(APP_CONFIG, Cmd=["-f", "-h", "/tmp"])
+    push(s.p, "simpleapp", "v2", s.app_layers, cfg)
+    img = s.host + "/simpleapp:v2"
+    t = write_template("t/cmd.json", [("demo", pol, [("web", img, [], None)])])
+    rc, rep, _ = verify([t], s.host, want=1)
+    check(deny_rules(rep) == ["config.command"], "findings: %s" % rules(rep))
+    f = [f for f in rep["findings"] if f["rule"] == "config.command"][0]
+    check("expected" in f["details"] and "actual" in f["details"], "expected/actual: %s" % f)
+    # Twin: the template's command restores the policy's argv.
+    t2 = write_template("t/cmd-twin.json", [("demo", pol, [
+        ("web", img, [], APP_CONFIG["Entrypoint"] + APP_CONFIG["Cmd"])])])
+    verify([t2], s.host, want=0)
+
+
+def s_env():
+    """An image Env variable no rule allows: refused, or dropped when allowed."""
+    s = Setup()
+    cfg = dict(APP_CONFIG, Env=APP_CONFIG["Env"] + ["DEBUG_BACKDOOR=1"])
+    push(s.p, "simpleapp", "v3", s.app_layers, cfg)
+    img = s.host + "/simpleapp:v3"
+    strict = confcom.policy([s.app_container("web", image=img)], env_dropping=False)
+    t = write_template("t/env.json", [("demo", strict, [("web", img, [], None)])])
+    rc, rep, _ = verify([t], s.host, want=1)
+    check(deny_rules(rep) == ["config.env"], "findings: %s" % rules(rep))
+    check("DEBUG_BACKDOOR" in json.dumps(rep["findings"]), "the variable is named")
+    lax = confcom.policy([s.app_container("web", image=img)], env_dropping=True)
+    t = write_template("t/env-drop.json", [("demo", lax, [("web", img, [], None)])])
+    rc, rep, _ = verify([t], s.host, want=0)
+    check(("config.env_dropped", "demo", "web") in rules(rep, "warn"), "findings: %s" % rules(rep))
+
+
+def s_order():
+    """The policy lists the same layers in another order: layers.order."""
+    s = Setup()
+    c = s.app_container("web")
+    c["layers"] = list(reversed(c["layers"]))
+    t = write_template("t/order.json", [("demo", confcom.policy([c]), [("web", s.app, [], None)])])
+    rc, rep, _ = verify([t], s.host, want=1)
+    check(deny_rules(rep) == ["layers.order"], "findings: %s" % rules(rep))
+
+
+def s_coverage():
+    """A template container with no policy entry; a policy entry with no container."""
+    s = Setup()
+    other = s.host + "/other:1"
+    push(s.p, "other", "1", [s.base[1]], {"Cmd": ["/x"]})
+    pol = confcom.policy([s.app_container("web"),
+                          confcom.container("ghost", s.host + "/ghost:1", ["ab" * 32], {"Cmd": ["/g"]})])
+    t = write_template("t/cov.json", [("demo", pol, [("web", s.app, [], None),
+                                                     ("intruder", other, [], None)])])
+    rc, rep, _ = verify([t], s.host, want=1)
+    check(("coverage.not_in_policy", "demo", "intruder") in rules(rep, "deny"), "findings: %s" % rules(rep))
+    check(("coverage.not_in_template", "demo", None) in rules(rep, "warn"), "findings: %s" % rules(rep))
+    check(verdicts(rep) == {("demo", "web"): "pass", ("demo", "intruder"): "deny"},
+          "verdicts: %s" % verdicts(rep))
+
+
+def s_candidates():
+    """Two policy containers with the same layers, different commands."""
+    s = Setup()
+    a = s.app_container("web", command=["/bin/other"])
+    b = s.app_container("web-alt")
+    t = write_template("t/cand.json", [("demo", confcom.policy([a, b]), [("web", s.app, [], None)])])
+    rc, rep, _ = verify([t], s.host, want=0)
+    a2 = s.app_container("web", command=["/bin/other"])
+    b2 = s.app_container("web-alt", command=["/bin/third"])
+    t = write_template("t/cand-twin.json", [("demo", confcom.policy([a2, b2]), [("web", s.app, [], None)])])
+    rc, rep, _ = verify([t], s.host, want=1)
+    check(deny_rules(rep) == ["config.command"], "findings: %s" % rules(rep))
+
+
+def s_unreachable():
+    """Registry stopped: every container unverified, exit 3; with a drifted one, exit 1."""
+    s = Setup()
+    pol = confcom.policy([s.app_container("web")])
+    t = write_template("t/down.json", [("demo", pol, [("web", s.app, [], None)])])
+    s.reg.stop()
+    rc, rep, _ = verify([t, "--retries", "0"], s.host, want=3)
+    check(rep["result"] == "unverified" and set(verdicts(rep).values()) == {"unverified"},
+          "verdicts: %s" % verdicts(rep))
+    check(all(c.get("reason") for c in rep["containers"]), "unverified needs a reason")
+    # One drifted (on a live registry) and one unreachable: exit 1, both listed.
+    live = Registry("live")
+    p = Pusher(live.port)
+    lhost = "127.0.0.1:%d" % live.port
+    img = lhost + "/simpleapp:v1"
+    push(p, "simpleapp", "v1", s.base + [web_layer("<h1>changed</h1>")])
+    pol2 = confcom.policy([s.app_container("web", image=img), s.app_container("down")])
+    t2 = write_template("t/mixed.json", [("demo", pol2, [("web", img, [], None), ("down", s.app, [], None)])])
+    rc, rep, _ = verify([t2, "--retries", "0", "--insecure-registry", lhost], s.host, want=1)
+    check(verdicts(rep) == {("demo", "web"): "deny", ("demo", "down"): "unverified"},
+          "verdicts: %s" % verdicts(rep))
+
+
+def s_samples():
+    """Every sample template and policy runs through verify without a crash."""
+    samples = os.path.join(FIXTURES, "samples")
+    for name in sorted(os.listdir(samples)):
+        if name.endswith(".md") or "parameters" in name:
+            continue
+        args = [os.path.join(samples, name)]
+        if name.endswith("arm_template.json"):
+            params = os.path.join(samples, name.replace("arm_template", "parameters"))
+            if os.path.exists(params):
+                args += ["-p", params]
+        rc, rep, err = verify(args + ["--retries", "0", "--connect-timeout", "2"])
+        check(rc in (0, 1, 2, 3), "%s: exit %d" % (name, rc))
+        check(rc == 2 or rep is not None, "%s: no report: %s" % (name, err))
+        if rep:
+            for c in rep["containers"]:
+                check(c["verdict"] != "pass" or c["digest"], "%s: pass without a digest: %s" % (name, c))
+
+
+def s_directory():
+    """20 templates sharing 5 images: each layer is downloaded once."""
+    s = Setup()
+    images = []
+    for i in range(5):
+        layers = [s.base[i % 2], web_layer("<p>app %d</p>" % i)]
+        push(s.p, "fleet/app%d" % i, "v1", layers)
+        images.append((s.host + "/fleet/app%d:v1" % i, layers))
+    d = os.path.join(regtest.TMP, "fleet")
+    for t in range(20):
+        img, layers = images[t % 5]
+        pol = confcom.policy([s.app_container("c", layers=layers, image=img)])
+        write_template("fleet/t%02d.json" % t, [("g%02d" % t, pol, [("c", img, [], None)])])
+    with open(os.path.join(d, "README.txt"), "w") as f:
+        f.write("not a template\n")
+    before = s.reg.blob_gets()
+    rc, rep, err = verify([d], s.host, want=0)
+    check(len(rep["containers"]) == 20 and len(rep["inputs"]) == 20, "20 templates: %s" % rep["inputs"])
+    distinct_layers = 2 + 5
+    configs = 5
+    got = s.reg.blob_gets() - before
+    check(got == distinct_layers + configs, "blob GETs: %d, want %d layers + %d configs" %
+          (got, distinct_layers, configs))
+    check("README.txt" in err, "the skipped file is noted: %s" % err)
+
+
+SCENARIOS = {
+    "pass": s_pass, "drift": s_drift, "command": s_command, "env": s_env, "order": s_order,
+    "coverage": s_coverage, "candidates": s_candidates, "unreachable": s_unreachable,
+    "samples": s_samples, "directory": s_directory,
+}
+
+
+def main():
+    global FIXTURES, SCHEMA
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("--gate", required=True)
+    ap.add_argument("--vectors", required=True)
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--schema", required=True)
+    a = ap.parse_args()
+    regtest.GATE, regtest.VECTORS = os.path.abspath(a.gate), os.path.abspath(a.vectors)
+    FIXTURES, SCHEMA = os.path.abspath(a.fixtures), os.path.abspath(a.schema)
+    regtest.TMP = tempfile.mkdtemp(prefix="gate-verify-")
+    try:
+        SCENARIOS[a.scenario]()
+        print("verify.%s: passed" % a.scenario)
+        return 0
+    except regtest.Failed as e:
+        print("FAIL: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        for stop in reversed(regtest.CLEANUP):
+            try:
+                stop()
+            except Exception as e:
+                print("cleanup: %s" % e, file=sys.stderr)
+        shutil.rmtree(regtest.TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
