@@ -17,6 +17,7 @@
 #include "base/hex.h"
 #include "input/policy.h"
 #include "verify/admit.h"
+#include "verify/guest.h"
 
 /* The feed of ACI's own infrastructure fragment: it covers the sidecars
  * ACI adds (confcom internal_config.json), nothing of the user's. */
@@ -47,6 +48,8 @@ const struct gate_rule_info gate_rules[GATE_RULE_COUNT] = {
 		"the capabilities are not the policy's" },
 	[GATE_RULE_CONFIG_MOUNTS] = { "config.mounts", GATE_SEVERITY_DENY,
 		"a mount the policy does not allow" },
+	[GATE_RULE_CONFIG_STDIO] = { "config.stdio_access", GATE_SEVERITY_DENY,
+		"the matching policy containers disagree on allow_stdio_access: the guest refuses" },
 	[GATE_RULE_COVERAGE_NOT_IN_POLICY] = { "coverage.not_in_policy", GATE_SEVERITY_DENY,
 		"a template container with no policy entry and no fragment that could cover it" },
 	[GATE_RULE_COVERAGE_NOT_IN_TEMPLATE] = { "coverage.not_in_template", GATE_SEVERITY_WARN,
@@ -374,6 +377,168 @@ static int unverified(struct gate_verify_container *vc, gate_err *err, const cha
 	return vc->reason ? 0 : -1;
 }
 
+/* ---- create_container ---- */
+
+static const enum gate_rule config_rules[GATE_ADMIT_RULE_COUNT] = {
+	[GATE_ADMIT_COMMAND] = GATE_RULE_CONFIG_COMMAND,
+	[GATE_ADMIT_WORKING_DIR] = GATE_RULE_CONFIG_WORKING_DIR,
+	[GATE_ADMIT_USER] = GATE_RULE_CONFIG_USER,
+	[GATE_ADMIT_PRIVILEGED] = GATE_RULE_CONFIG_PRIVILEGED,
+	[GATE_ADMIT_NO_NEW_PRIVILEGES] = GATE_RULE_CONFIG_NO_NEW_PRIVILEGES,
+	[GATE_ADMIT_SECCOMP] = GATE_RULE_CONFIG_SECCOMP,
+	[GATE_ADMIT_MOUNTS] = GATE_RULE_CONFIG_MOUNTS,
+	[GATE_ADMIT_ENV] = GATE_RULE_CONFIG_ENV,
+	[GATE_ADMIT_CAPS] = GATE_RULE_CONFIG_CAPS,
+};
+
+static const char *candidate_label(const struct gate_policy_container *pc)
+{
+	return pc->name ? pc->name : pc->id ? pc->id : "unnamed";
+}
+
+/* One config.* finding: what each candidate expected against what the
+ * guest would get (the same for all of them). */
+static int config_finding(struct run *run, const struct scope *at, enum gate_admit_rule rule,
+			  const struct gate_admit_result *res,
+			  const struct gate_policy_container *const *cand, gate_err *err)
+{
+	json_t *d = json_object(), *exp = json_array();
+	const char *actual = NULL, *note = NULL;
+	size_t i;
+
+	for (i = 0; i < res->candidates_count; i++) {
+		const struct gate_admit_check *ck = &res->candidates[i].rules[rule];
+
+		if (ck->verdict != GATE_ADMIT_FAIL)
+			continue;
+		json_array_append_new(exp, json_pack("{s:s, s:s?}", "policy_container",
+						     candidate_label(cand[res->candidates[i].index]),
+						     "expected", ck->expected));
+		actual = actual ? actual : ck->actual;
+		note = note ? note : ck->note;
+	}
+	json_object_set_new(d, "expected", json_array_size(exp) == 1
+			    ? json_incref(json_object_get(json_array_get(exp, 0), "expected")) : exp);
+	if (json_array_size(exp) == 1)
+		json_decref(exp);
+	if (actual)
+		json_object_set_new(d, "actual", json_string(actual));
+	if (note)
+		json_object_set_new(d, "note", json_string(note));
+	return add_finding(run, at, config_rules[rule], d, err, "%s%s%s",
+			   gate_rules[config_rules[rule]].summary, note ? ": " : "", note ? note : "");
+}
+
+/* Why a verdict could not be reached: the first note of an unknown rule. */
+static const char *unknown_reason(const struct gate_admit_result *res)
+{
+	size_t i, r;
+
+	for (i = 0; i < res->candidates_count; i++)
+		for (r = 0; r < GATE_ADMIT_RULE_COUNT; r++)
+			if (res->candidates[i].rules[r].verdict == GATE_ADMIT_UNKNOWN &&
+			    res->candidates[i].rules[r].note)
+				return res->candidates[i].rules[r].note;
+	return "a field the policy checks is known only at run time";
+}
+
+static int report_denial(struct run *run, const struct scope *at, const struct gate_admit_result *res,
+			 const struct gate_policy_container *const *cand, gate_err *err)
+{
+	size_t r, best = 0, fails, best_fails = SIZE_MAX, i;
+	bool any = false;
+
+	for (r = 0; r < GATE_ADMIT_RULE_COUNT; r++)
+		if (res->all_fail[r]) {
+			any = true;
+			if (config_finding(run, at, r, res, cand, err) < 0)
+				return -1;
+		}
+	if (res->stdio_conflict) {
+		any = true;
+		if (add_finding(run, at, GATE_RULE_CONFIG_STDIO, NULL, err,
+				"the candidates that pass every rule disagree on allow_stdio_access") < 0)
+			return -1;
+	}
+	if (any || !res->candidates_count)
+		return 0;
+	/* The candidates fail on different fields: show the one closest to
+	 * admission, rule by rule. */
+	for (i = 0; i < res->candidates_count; i++) {
+		for (fails = 0, r = 0; r < GATE_ADMIT_RULE_COUNT; r++)
+			fails += res->candidates[i].rules[r].verdict == GATE_ADMIT_FAIL;
+		if (fails < best_fails)
+			best = i, best_fails = fails;
+	}
+	for (r = 0; r < GATE_ADMIT_RULE_COUNT; r++) {
+		struct gate_admit_result one = *res;
+
+		if (res->candidates[best].rules[r].verdict != GATE_ADMIT_FAIL)
+			continue;
+		one.candidates = &res->candidates[best];
+		one.candidates_count = 1;
+		if (config_finding(run, at, r, &one, cand, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int admit_candidates(struct run *run, const struct scope *at, struct gate_verify_container *vc,
+			    const struct gate_image *img, const struct gate_policy_container **cand,
+			    size_t n, gate_err *err)
+{
+	struct gate_admit_result res = GATE_ADMIT_RESULT_INIT;
+	struct gate_guest guest;
+	gate_err aerr = GATE_ERR_INIT;
+	int rc = -1;
+
+	memset(&guest, 0, sizeof(guest));
+	if (gate_guest_build(&guest, at->container, &img->config, at->group->policy, err))
+		goto out;
+	if (guest.unknown) {
+		rc = unverified(vc, err, "%s", guest.unknown);
+		goto out;
+	}
+	/* A policy the guest's Rego would reject (a malformed field, a bad
+	 * re2 pattern) leaves this container without a verdict. */
+	if (gate_admit_run(&res, &guest.in, cand, n, &aerr)) {
+		if (aerr.code != GATE_EINPUT) {
+			*err = aerr;
+			goto out;
+		}
+		rc = unverified(vc, err, "policy container '%s': %s", candidate_label(cand[0]), aerr.msg);
+		goto out;
+	}
+	switch (res.verdict) {
+	case GATE_ADMIT_PASS:
+		vc->verdict = GATE_VERDICT_PASS;
+		rc = 0;
+		if (res.env_dropped.n) {
+			json_t *vars = json_array();
+
+			for (size_t i = 0; i < res.env_dropped.n; i++)
+				json_array_append_new(vars, json_string(res.env_dropped.v[i]));
+			rc = add_finding(run, at, GATE_RULE_CONFIG_ENV_DROPPED,
+					 json_pack("{s:o}", "dropped", vars), err,
+					 "%zu variable%s no rule allows will be dropped: %s%s",
+					 res.env_dropped.n, res.env_dropped.n == 1 ? "" : "s",
+					 res.env_dropped.v[0], res.env_dropped.n > 1 ? ", ..." : "") < 0 ? -1 : 0;
+		}
+		break;
+	case GATE_ADMIT_FAIL:
+		vc->verdict = GATE_VERDICT_DENY;
+		rc = report_denial(run, at, &res, cand, err);
+		break;
+	case GATE_ADMIT_UNKNOWN:
+		rc = unverified(vc, err, "%s", unknown_reason(&res));
+		break;
+	}
+out:
+	gate_admit_result_free(&res);
+	gate_guest_free(&guest);
+	return rc;
+}
+
 /* The image's layer root hashes as hex strings, base layer first. */
 static int image_hashes(char ***out, const struct gate_image *img, gate_err *err)
 {
@@ -654,7 +819,9 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 		goto done;
 	/* Failures are per image (img->err) and make containers unverified;
 	 * the return value only says that some image failed. */
-	if (run.images_count)
+	if (run.images_count && opts->hash)
+		opts->hash(opts->hash_ctx, run.images, run.images_count);
+	else if (run.images_count)
 		gate_registry_hash(opts->registry, run.images, run.images_count);
 	t1 = now_seconds();
 	out->images_count = run.images_count;

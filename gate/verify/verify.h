@@ -56,6 +56,7 @@ enum gate_rule {
 	GATE_RULE_CONFIG_SECCOMP,
 	GATE_RULE_CONFIG_CAPS,
 	GATE_RULE_CONFIG_MOUNTS,
+	GATE_RULE_CONFIG_STDIO,
 	GATE_RULE_COVERAGE_NOT_IN_POLICY,
 	GATE_RULE_COVERAGE_NOT_IN_TEMPLATE,
 	GATE_RULE_POLICY_MISSING,
@@ -140,6 +141,11 @@ struct gate_verify_report {
 
 struct gate_verify_opts {
 	const struct gate_registry_opts *registry;
+	/* Resolves and hashes imgs[0..n) in one run; NULL means
+	 * gate_registry_hash(registry, ...).  The CLI passes its own, which
+	 * draws progress on a terminal. */
+	void (*hash)(void *ctx, struct gate_image *imgs, size_t n);
+	void *hash_ctx;
 	/* Severity per rule; NULL means gate_rules[].severity. */
 	const enum gate_severity *severities;
 };

@@ -1,0 +1,224 @@
+/*
+ * cmd_verify.c - `gate verify`: would the confidential guest admit every
+ * container of these deployments, with what the registries serve now?
+ *
+ *   gate verify INPUT... [-p PARAMS] [--format text|json] [--output FILE]
+ *               [registry options of gate hash IMAGE]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "options.h"
+#include "registry_opts.h"
+#include "base/err.h"
+#include "input/discover.h"
+#include "input/input.h"
+#include "report/verify_report.h"
+#include "verify/verify.h"
+
+#ifndef GATE_VERSION
+#define GATE_VERSION "0"
+#endif
+
+enum format { FORMAT_TEXT, FORMAT_JSON };
+static const char *const formats[] = { "text", "json", NULL };
+
+static const char *const usage[] = { "INPUT... [<options>]", NULL };
+
+static const char about[] =
+	"Predicts the confidential guest's verdict on every container of each INPUT:\n"
+	"the layers the image tags resolve to now, the command, env, working dir,\n"
+	"user and privileges, judged by the group's own CCE policy as hcsshim's\n"
+	"framework.rego does.  INPUT is anything 'gate policy show' reads, - for\n"
+	"stdin, or a directory: every template under it (X.parameters.json is\n"
+	"used for X.json; other files are skipped with a note).\n"
+	"\n"
+	"Exit status: 0 every container would be admitted and nothing is denied;\n"
+	"1 some finding denies; 2 bad input or usage; 3 some container could not\n"
+	"be verified (registry unreachable, auth, digest mismatch, a value known\n"
+	"only at deployment) and nothing is denied.";
+
+struct inputs {
+	struct gate_model *v;
+	size_t n;
+};
+
+static int read_one(struct inputs *in, const char *path, const char *params, gate_err *err)
+{
+	struct gate_model *m = gate_array_push(&in->v, &in->n, sizeof(*m), err);
+
+	return m ? gate_input_read(m, path, params, GATE_INPUT_AUTO, err) : -1;
+}
+
+/* A directory's templates; what is not one is named on stderr, so a scan
+ * never leaves a file out silently. */
+static int read_dir(struct inputs *in, const char *dir, gate_err *err)
+{
+	struct gate_found_list found = { 0 };
+	size_t i, read = 0;
+	int rc = 0;
+
+	if (gate_discover(&found, dir, err))
+		rc = -1;
+	for (i = 0; !rc && i < found.n; i++) {
+		if (found.v[i].skipped) {
+			cli_notef("verify", "skipped '%s': %s", found.v[i].path, found.v[i].skipped);
+			continue;
+		}
+		rc = read_one(in, found.v[i].path, found.v[i].params_path, err);
+		read++;
+	}
+	if (!rc && !read)
+		rc = gate_err_set(err, GATE_EINPUT, "'%s': no template found under it", dir);
+	gate_found_list_free(&found);
+	return rc;
+}
+
+static int read_inputs(struct inputs *in, int argc, char **argv, const char *params, gate_err *err)
+{
+	struct stat st;
+	int i, stdin_seen = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-")) {
+			if (stdin_seen++)
+				return gate_err_set(err, GATE_EINPUT, "'-' (stdin) given twice");
+			if (read_one(in, "-", params, err))
+				return -1;
+		} else if (!stat(argv[i], &st) && S_ISDIR(st.st_mode)) {
+			if (read_dir(in, argv[i], err))
+				return -1;
+		} else if (read_one(in, argv[i], params, err)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void hash_images(void *ctx, struct gate_image *imgs, size_t n)
+{
+	cli_registry_hash(ctx, imgs, n);
+}
+
+static int print_report(FILE *f, const struct gate_verify_report *r, int format, bool colour)
+{
+	if (format == FORMAT_JSON)
+		return gate_report_verify_json(f, r, GATE_VERSION);
+	gate_report_verify_text(f, r, colour);
+	return ferror(f) ? -1 : 0;
+}
+
+/* The report goes to a temporary file beside path, then is renamed over
+ * it: a reader (a pipeline step, a dashboard) never sees half a report. */
+static int write_report(const char *path, const struct gate_verify_report *r, int format,
+			gate_err *err)
+{
+	char *tmp;
+	FILE *f;
+	int fd, rc;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return gate_err_nomem(err);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		gate_err_set(err, GATE_EINPUT, "cannot write '%s': %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	f = fdopen(fd, "w");
+	rc = f ? print_report(f, r, format, false) : -1;
+	if (f && fflush(f))
+		rc = -1;
+	if (!rc && fsync(fileno(f)))
+		rc = -1;
+	if (f ? fclose(f) : close(fd))
+		rc = -1;
+	if (!rc && rename(tmp, path))
+		rc = -1;
+	if (rc) {
+		gate_err_set(err, GATE_EVERIFY, "cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static bool colour_wanted(void)
+{
+	const char *no = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+static int verify(struct cli_registry *reg, struct inputs *in, int format, const char *output)
+{
+	struct gate_verify_report report = GATE_VERIFY_REPORT_INIT;
+	struct gate_verify_opts opts = { &reg->opts, hash_images, reg, NULL };
+	gate_err err = GATE_ERR_INIT;
+	int status;
+
+	if (gate_verify_run(&report, in->v, in->n, &opts, &err)) {
+		gate_verify_report_free(&report);
+		return cli_error("verify", &err);
+	}
+	status = gate_verify_exit_status(&report);
+	if (output) {
+		if (write_report(output, &report, format, &err))
+			status = cli_error("verify", &err);
+	} else if (print_report(stdout, &report, format, colour_wanted())) {
+		status = cli_errorf("verify", GATE_EVERIFY, "the report could not be written");
+	}
+	gate_verify_report_free(&report);
+	return output ? status : cli_finish_output("verify", status);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct cli_registry reg;
+	struct inputs in = { NULL, 0 };
+	gate_err err = GATE_ERR_INIT;
+	const char *params = NULL, *output = NULL;
+	int format = FORMAT_TEXT, rc;
+	size_t i;
+
+	cli_registry_init(&reg);
+	{
+		const struct cli_option table[] = {
+			CLI_STRING('p', "parameters", &params, "FILE",
+				   "ARM parameters file, for a single template INPUT"),
+			CLI_CHOICE("format", &format, formats, "report format: text (default) or json"),
+			CLI_STRING('o', "output", &output, "FILE",
+				   "write the report to FILE (atomically); stdout then gets nothing"),
+			CLI_HEADING("registry options (as for gate hash IMAGE):"),
+			CLI_INCLUDE(reg.options),
+			CLI_END,
+		};
+		const struct cli_command cmd = { "verify", usage, about, table };
+
+		rc = cli_parse(&cmd, &argc, argv);
+	}
+	if (rc) {
+		cli_registry_close(&reg);
+		return rc == CLI_HELP ? 0 : rc;
+	}
+	if (!argc)
+		rc = cli_usage_error("verify", "no INPUT given");
+	else if (params && argc != 1)
+		rc = cli_usage_error("verify", "-p applies to a single template INPUT");
+	else if (params && !strcmp(params, "-") && !strcmp(argv[0], "-"))
+		rc = cli_usage_error("verify", "INPUT and -p cannot both be stdin");
+	else if (read_inputs(&in, argc, argv, params, &err) || cli_registry_open(&reg, &err))
+		rc = cli_error("verify", &err);
+	else
+		rc = verify(&reg, &in, format, output);
+	for (i = 0; i < in.n; i++)
+		gate_model_free(&in.v[i]);
+	free(in.v);
+	cli_registry_close(&reg);
+	return rc;
+}
