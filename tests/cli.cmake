@@ -17,3 +17,9 @@ foreach(case ${gate_cli_cases})
             $<TARGET_FILE:gate> ${PROJECT_SOURCE_DIR} ${case})
   set_tests_properties(${command}.cli.${name} PROPERTIES LABELS cli)
 endforeach()
+
+# Untrusted bytes on every error path of hash --tar and policy come out
+# escaped (issue 12 item 7).
+add_test(NAME cli.escape
+  COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/cli/escape.py $<TARGET_FILE:gate>)
+set_tests_properties(cli.escape PROPERTIES LABELS cli)
