@@ -131,7 +131,8 @@ static int parse_long(const struct cli_option *t, int argc, char **argv, int *i,
 	return apply(o, argv[++*i], err);
 }
 
-/* A group of short options "-abVALUE" at argv[*i]. */
+/* A group of short options "-abVALUE" at argv[*i]; 1 if it asks for
+ * help (-vh). */
 static int parse_short(const struct cli_option *t, int argc, char **argv, int *i, gate_err *err)
 {
 	const char *p;
@@ -139,6 +140,8 @@ static int parse_short(const struct cli_option *t, int argc, char **argv, int *i
 	for (p = argv[*i] + 1; *p; p++) {
 		const struct cli_option *o = find(t, NULL, 0, *p);
 
+		if (!o && *p == 'h')
+			return 1;
 		if (!o)
 			return gate_err_set(err, GATE_EINPUT, "unknown option '-%c'", *p);
 		if (!takes_arg(o)) {
@@ -183,6 +186,10 @@ int cli_parse(const struct cli_command *cmd, int *argc, char **argv)
 			rc = parse_short(cmd->options, *argc, argv, &i, &err);
 		else
 			argv[n++] = argv[i];
+	}
+	if (rc > 0) {
+		cli_usage(stdout, cmd);
+		return CLI_HELP;
 	}
 	if (rc)
 		return cli_usage_error(cmd->name, "%s", err.msg);
