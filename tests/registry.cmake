@@ -3,12 +3,8 @@
 # Each scenario starts and stops its own servers in its own temporary
 # directory, so the scenarios may run in parallel.
 
-foreach(t ref auth)
-  add_executable(test_registry_${t} ${CMAKE_CURRENT_SOURCE_DIR}/registry/test_${t}.c)
-  target_link_libraries(test_registry_${t} PRIVATE gate_registry gate_input gate_flags)
-  add_test(NAME registry.unit.${t} COMMAND test_registry_${t})
-  set_tests_properties(registry.unit.${t} PROPERTIES LABELS unit)
-endforeach()
+gate_add_unit_test(registry.unit.ref SOURCES registry/test_ref.c LIBS gate_registry)
+gate_add_unit_test(registry.unit.auth SOURCES registry/test_auth.c LIBS gate_registry)
 
 set(gate_registry_scenarios
   http_oci docker_v2 compression zstd multiarch tls basic_auth token_auth token_registry faults cache

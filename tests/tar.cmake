@@ -39,7 +39,7 @@ foreach(i RANGE ${gate_tar_last})
   gate_tar_case(${name} ${PROJECT_SOURCE_DIR}/fixtures/vectors/${name}.tar.gz ${size})
 endforeach()
 
-file(GLOB gate_tar_crafted ${gate_tar_dir}/crafted/*.tar)
+file(GLOB gate_tar_crafted CONFIGURE_DEPENDS ${gate_tar_dir}/crafted/*.tar)
 foreach(input ${gate_tar_crafted})
   get_filename_component(name ${input} NAME_WE)
   file(SIZE ${input} size)

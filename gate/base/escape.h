@@ -6,8 +6,12 @@
 
 #include <stdio.h>
 
-/* Writes s with control bytes shown as \xNN, so that nothing a template,
- * policy or registry chose reaches a terminal raw; NULL prints "-". */
+/* Writes s so that nothing a template, policy, tar or registry chose can
+ * drive a terminal: C0 controls and DEL as \xNN, C1 controls (U+0080 to
+ * U+009F) and the bidi embeddings, overrides and isolates (U+202A to
+ * U+202E, U+2066 to U+2069) as \u{XXXX}, and bytes that are not UTF-8
+ * as \xNN, since a terminal in a Latin-1 locale reads 0x9B as CSI.
+ * Other text, backslashes included, is written as it is.  NULL prints "-". */
 void gate_put_escaped(FILE *f, const char *s);
 
 #endif

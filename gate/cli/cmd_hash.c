@@ -2,44 +2,75 @@
  * cmd_hash.c - `gate hash`: CCE layer root hashes of layer tars or images.
  *
  *   gate hash --tar FILE...      FILE: .tar, .tar.gz, .tar.zst, or - for stdin
- *   gate hash IMAGE...           see hash_image.c
+ *   gate hash IMAGE...           straight from the registries
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "options.h"
+#include "registry_opts.h"
 #include "base/err.h"
-#include "hash_image.h"
+#include "base/escape.h"
 #include "engine/layer.h"
+#include "report/hash.h"
 
+#define CMD "hash"
 #define READ_SIZE (1u << 20)
 
 enum format { FORMAT_TEXT, FORMAT_JSON };
+static const char *const formats[] = { "text", "json", NULL };
 
 struct hash_opts {
-	enum format format;
+	int tar;
+	int format;             /* enum format */
 	const char *ext4_out;
-	size_t chunk_size;      /* feed the pipeline in chunks of this size (tests) */
+	unsigned long chunk_size;       /* feed the pipeline in chunks of this size (tests) */
+	struct cli_registry reg;
 };
 
-static void usage(FILE *f)
+static const char *const usage[] = {
+	"--tar [<options>] FILE...",
+	"[<options>] IMAGE...",
+	NULL,
+};
+
+/* --- layer files --- */
+
+static int feed_fd(gate_layer *l, int fd, size_t chunk_size, gate_err *err)
 {
-	fprintf(f,
-		"usage: gate hash --tar [options] FILE...\n"
-		"       gate hash [options] IMAGE...\n"
-		"\n"
-		"Prints the dm-verity root hash of each layer, as listed in a CCE policy.\n"
-		"\n"
-		"  --tar               the arguments are layer files (.tar, .tar.gz, .tar.zst; - is stdin)\n"
-		"  --format text|json  text: 'HASH  FILE' per layer; json: {\"layers\":[...]}\n"
-		"  --ext4-out PATH     also write the ext4 image built from the one FILE (debugging)\n"
-		"\n");
-	gate_cli_hash_images_usage(f);
+	unsigned char *buf = malloc(READ_SIZE);
+	int rc = -1;
+
+	if (!buf)
+		return gate_err_nomem(err);
+	for (;;) {
+		ssize_t n = read(fd, buf, READ_SIZE);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			gate_err_set(err, GATE_EINPUT, "read error: %s", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			rc = 0;
+			break;
+		}
+		for (size_t off = 0; off < (size_t)n; off += chunk_size) {
+			size_t k = (size_t)n - off < chunk_size ? (size_t)n - off : chunk_size;
+
+			if (gate_layer_write(l, buf + off, k, err))
+				goto out;
+		}
+	}
+out:
+	free(buf);
+	return rc;
 }
 
 static int hash_file(const char *path, const struct hash_opts *o,
@@ -47,7 +78,6 @@ static int hash_file(const char *path, const struct hash_opts *o,
 {
 	struct gate_layer_opts lo = GATE_LAYER_OPTS_INIT;
 	gate_layer *l = NULL;
-	unsigned char *buf = NULL;
 	int fd, out_fd = -1, rc = -1;
 
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
@@ -63,34 +93,11 @@ static int hash_file(const char *path, const struct hash_opts *o,
 		lo.ext4_out_fd = out_fd;
 	}
 	lo.skip_diff_id = 1;    /* a tar file has no descriptor to check it against */
-	if (!(buf = malloc(READ_SIZE))) {
-		gate_err_nomem(err);
+	if (gate_layer_new(&l, &lo, err) || feed_fd(l, fd, o->chunk_size, err))
 		goto out;
-	}
-	if (gate_layer_new(&l, &lo, err))
-		goto out;
-	for (;;) {
-		ssize_t n = read(fd, buf, READ_SIZE);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			gate_err_set(err, GATE_EINPUT, "read error: %s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		for (size_t off = 0; off < (size_t)n; off += o->chunk_size) {
-			size_t k = (size_t)n - off < o->chunk_size ? (size_t)n - off : o->chunk_size;
-
-			if (gate_layer_write(l, buf + off, k, err))
-				goto out;
-		}
-	}
 	rc = gate_layer_finish(l, res, err);
 out:
 	gate_layer_free(l);
-	free(buf);
 	if (out_fd >= 0)
 		close(out_fd);
 	if (fd != STDIN_FILENO)
@@ -101,116 +108,121 @@ out:
 static int hash_tars(int argc, char **argv, const struct hash_opts *o)
 {
 	struct gate_layer_result *res = calloc((size_t)argc, sizeof(*res));
+	struct gate_report_hashes json;
 	int status = 0;
 
-	if (!res) {
-		fprintf(stderr, "gate: out of memory\n");
-		return GATE_EVERIFY;
-	}
+	if (!res)
+		return cli_errorf(CMD, GATE_EVERIFY, "out of memory");
 	for (int i = 0; i < argc; i++) {
 		gate_err err = GATE_ERR_INIT;
-		char hex[2 * GATE_DIGEST_SIZE + 1];
 
 		if (hash_file(argv[i], o, &res[i], &err)) {
-			fprintf(stderr, "gate: layer '%s': %s\n", argv[i], err.msg);
-			if (err.code > status)
+			gate_err_prefix(&err, "layer '%s'", argv[i]);
+			if (cli_error(CMD, &err) > status)
 				status = err.code;
 			continue;
 		}
-		if (o->format == FORMAT_TEXT) {
-			gate_hex(hex, res[i].root_hash, GATE_DIGEST_SIZE);
-			printf("%s  %s\n", hex, argv[i]);
-		}
+		if (o->format == FORMAT_TEXT)
+			gate_report_tar_text(stdout, res[i].root_hash, argv[i]);
 	}
 	/* JSON is all or nothing: a list with a layer missing would read as complete. */
 	if (o->format == FORMAT_JSON && status == 0) {
-		printf("{\"layers\":[");
-		for (int i = 0; i < argc; i++) {
-			char hex[2 * GATE_DIGEST_SIZE + 1];
-
-			gate_hex(hex, res[i].root_hash, GATE_DIGEST_SIZE);
-			printf("%s\"%s\"", i ? "," : "", hex);
-		}
-		printf("]}\n");
+		gate_report_hashes_begin(&json, stdout);
+		for (int i = 0; i < argc; i++)
+			gate_report_hashes_add(&json, res[i].root_hash);
+		gate_report_hashes_end(&json);
 	}
 	free(res);
-	if (fflush(stdout) != 0 && status == 0) {
-		fprintf(stderr, "gate: cannot write output: %s\n", strerror(errno));
-		status = GATE_EVERIFY;
+	return cli_finish_output(CMD, status);
+}
+
+/* --- images --- */
+
+static void print_images(const struct hash_opts *o, const struct gate_image *imgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (o->reg.verbose)
+			for (size_t k = 0; k < imgs[i].layer_count; k++) {
+				fputs("gate: hash: ", stderr);
+				gate_put_escaped(stderr, imgs[i].name);
+				fprintf(stderr, ": layer %zu %s%s\n", k, imgs[i].layers[k].digest,
+					imgs[i].layers[k].from_cache ? " (cached)" : "");
+			}
+		if (o->format == FORMAT_JSON) {
+			gate_report_image_json(stdout, &imgs[i]);
+		} else {
+			if (i)
+				putchar('\n');
+			gate_report_image_text(stdout, &imgs[i]);
+		}
 	}
-	return status;
+}
+
+static int hash_images(int argc, char **argv, struct hash_opts *o)
+{
+	struct gate_image *imgs = NULL;
+	gate_err err = GATE_ERR_INIT;
+	size_t i, n = (size_t)argc;
+	int rc = 0;
+
+	if (cli_registry_open(&o->reg, &err) ||
+	    (!(imgs = calloc(n, sizeof(*imgs))) && gate_err_nomem(&err))) {
+		rc = cli_error(CMD, &err);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		imgs[i].ref = argv[i];
+	cli_registry_hash(&o->reg, imgs, n);
+	for (i = 0; i < n; i++)
+		/* Could-not-verify outranks bad input. */
+		if (imgs[i].err.code && cli_error(CMD, &imgs[i].err) > rc)
+			rc = imgs[i].err.code;
+	/* Hashes of some images only would read as a verdict on all. */
+	if (rc == 0)
+		print_images(o, imgs, n);
+	rc = cli_finish_output(CMD, rc);
+out:
+	for (i = 0; imgs && i < n; i++)
+		gate_image_release(&imgs[i]);
+	free(imgs);
+	return rc;
 }
 
 int cmd_hash(int argc, char **argv)
 {
-	enum { OPT_TAR = 256, OPT_FORMAT, OPT_EXT4_OUT, OPT_CHUNK_SIZE, OPT_HELP };
-	static const struct option longopts[] = {
-		{ "tar", no_argument, NULL, OPT_TAR },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "ext4-out", required_argument, NULL, OPT_EXT4_OUT },
-		{ "chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct hash_opts o = { FORMAT_TEXT, NULL, READ_SIZE };
-	int tar = 0, c;
+	struct hash_opts o = { .format = FORMAT_TEXT, .chunk_size = READ_SIZE };
+	int rc;
 
-	/* Only --tar mode is parsed here; image mode has its own options. */
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--tar"))
-			tar = 1;
-	if (!tar) {
-		for (int i = 1; i < argc; i++)
-			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-				usage(stdout);
-				return 0;
-			}
-		return gate_cli_hash_images(argc, argv);
-	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TAR:
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "text")) {
-				o.format = FORMAT_TEXT;
-			} else if (!strcmp(optarg, "json")) {
-				o.format = FORMAT_JSON;
-			} else {
-				fprintf(stderr, "gate: unknown format '%s' (text or json)\n", optarg);
-				return GATE_EINPUT;
-			}
-			break;
-		case OPT_EXT4_OUT:
-			o.ext4_out = optarg;
-			break;
-		case OPT_CHUNK_SIZE: {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
+	cli_registry_init(&o.reg);
+	{
+		const struct cli_option table[] = {
+			CLI_FLAG(0, "tar", &o.tar,
+				 "the arguments are layer files (.tar, .tar.gz, .tar.zst; - is stdin)"),
+			CLI_CHOICE("format", &o.format,  formats,
+				   "text: a line per layer; json: {\"layers\":[...]}"),
+			CLI_STRING(0, "ext4-out", &o.ext4_out, "PATH",
+				   "with --tar: also write the ext4 image built from the one FILE"),
+			CLI_UINT("chunk-size", &o.chunk_size, "BYTES", 1, READ_SIZE, NULL),
+			CLI_INCLUDE(o.reg.options),
+			CLI_END,
+		};
+		const struct cli_command cmd = {
+			CMD, usage,
+			"Prints the dm-verity root hash of each layer, as listed in a CCE policy.",
+			table,
+		};
 
-			if (*end || n == 0 || n > READ_SIZE) {
-				fprintf(stderr, "gate: bad --chunk-size '%s' (1..%u)\n", optarg, READ_SIZE);
-				return GATE_EINPUT;
-			}
-			o.chunk_size = n;
-			break;
-		}
-		case OPT_HELP:
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return GATE_EINPUT;
-		}
+		rc = cli_parse(&cmd, &argc, argv);
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "gate: hash --tar needs at least one FILE\n");
-		return GATE_EINPUT;
-	}
-	if (o.ext4_out && argc - optind != 1) {
-		fprintf(stderr, "gate: --ext4-out takes exactly one FILE\n");
-		return GATE_EINPUT;
-	}
-	return hash_tars(argc - optind, argv + optind, &o);
+	if (rc)
+		rc = rc == CLI_HELP ? 0 : rc;
+	else if (argc == 0)
+		rc = cli_usage_error(CMD, o.tar ? "--tar needs at least one FILE"
+						: "no IMAGE given");
+	else if (o.ext4_out && (!o.tar || argc != 1))
+		rc = cli_usage_error(CMD, "--ext4-out takes --tar and exactly one FILE");
+	else
+		rc = o.tar ? hash_tars(argc, argv, &o) : hash_images(argc, argv, &o);
+	cli_registry_close(&o.reg);
+	return rc;
 }

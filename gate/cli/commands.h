@@ -9,5 +9,6 @@
 
 int cmd_hash(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_version(int argc, char **argv);    /* gate --version */
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "options.h"
 #include "base/err.h"
 
 static const struct command {
@@ -21,7 +22,8 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: gate <command> [<args>]\n\ncommands:\n");
+	fprintf(f, "usage: gate <command> [<args>]\n"
+		   "       gate --version\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nrun 'gate <command> --help' for a command's options\n");
@@ -41,15 +43,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return cli_finish_output(NULL, 0);
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("gate %s\n", GATE_VERSION);
-		return 0;
-	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "gate: '%s' is not a gate command; see 'gate --help'\n", argv[1]);
-	return GATE_EINPUT;
+	return cli_usage_error(NULL, "'%s' is not a gate command", argv[1]);
 }

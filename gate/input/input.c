@@ -206,7 +206,8 @@ int gate_input_read_buf(struct gate_model *m, const char *name, const char *buf,
 
 static int slurp(char **out, size_t *len, const char *path, gate_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	/* "-" is stdin, as for every INPUT of the CLI. */
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t cap = GATE_MAX_TEMPLATE_SIZE + 1, n;
 	char *buf;
 
@@ -216,16 +217,19 @@ static int slurp(char **out, size_t *len, const char *path, gate_err *err)
 	/* One byte past the limit tells "too large" without asking for a
 	 * size, which a FIFO or /dev/stdin does not have. */
 	if (!(buf = malloc(cap + 1))) {
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
 		return gate_err_nomem(err);
 	}
 	n = fread(buf, 1, cap, f);
 	if (ferror(f)) {
 		free(buf);
-		fclose(f);
+		if (f != stdin)
+			fclose(f);
 		return gate_err_set(err, GATE_EINPUT, "cannot read '%s': %s", path, strerror(errno));
 	}
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	if (n == cap) {
 		free(buf);
 		return gate_err_set(err, GATE_EINPUT, "'%s' is larger than the limit of %u bytes",

@@ -35,7 +35,7 @@ int gate_input_read_buf(struct gate_model *m, const char *name, const char *buf,
 			const char *params_name, const char *params, size_t params_len,
 			enum gate_input_format f, gate_err *err);
 
-/* Reads the file at path (and params_path, NULL if none). */
+/* Reads the file at path (and params_path, NULL if none); "-" is stdin. */
 int gate_input_read(struct gate_model *m, const char *path, const char *params_path,
 		    enum gate_input_format f, gate_err *err);
 

@@ -18,23 +18,9 @@
 #include "input/input.h"
 #include "input/model.h"
 #include "input/policy.h"
+#include "check.h"
 
-static int passed, failed;
 static const char *fixtures;
-
-static void check(int ok, const char *what, int line)
-{
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "test_policy.c:%d: check failed: %s\n", line, what);
-}
-
-#define CHECK(cond) check(!!(cond), #cond, __LINE__)
-#define CHECK_STR(a, b) check((a) && !strcmp((a), (b)), #a " == " #b, __LINE__)
-#define CHECK_HAS(s, sub) check(strstr((s), (sub)) != NULL, #s " contains " #sub, __LINE__)
 
 static char *slurp(const char *name, size_t *len)
 {
@@ -400,9 +386,9 @@ static void expect_policy_error(const char *file, const char *text, const char *
 	gate_err err = GATE_ERR_INIT;
 	struct gate_policy *p = file ? parse_file(file, &err) : parse_text(text, &err);
 
-	check(p == NULL, file ? file : text, line);
-	check(err.code == GATE_EINPUT, "GATE_EINPUT", line);
-	check(strstr(err.msg, msg) != NULL, msg, line);
+	check_report(p == NULL, __FILE__, line, "%s", file ? file : text);
+	check_report(err.code == GATE_EINPUT, __FILE__, line, "%s", "GATE_EINPUT");
+	check_report(strstr(err.msg, msg) != NULL, __FILE__, line, "%s", msg);
 	if (!strstr(err.msg, msg))
 		fprintf(stderr, "  got: %s\n", err.msg);
 	gate_policy_free(p);
@@ -596,7 +582,7 @@ static void expect_string(gate_arm *a, const char *expr, const char *want, int l
 	gate_err err = GATE_ERR_INIT;
 	json_t *v = arm_eval(a, expr, &err);
 
-	check(json_is_string(v) && !strcmp(json_string_value(v), want), expr, line);
+	check_report(json_is_string(v) && !strcmp(json_string_value(v), want), __FILE__, line, "%s", expr);
 	if (!json_is_string(v) || strcmp(json_string_value(v), want))
 		fprintf(stderr, "  got: %s / %s\n", json_string_value(v), err.msg);
 	json_decref(v);
@@ -607,7 +593,7 @@ static void expect_error(gate_arm *a, const char *expr, const char *msg, int lin
 	gate_err err = GATE_ERR_INIT;
 	json_t *v = arm_eval(a, expr, &err);
 
-	check(!v && err.code == GATE_EINPUT && strstr(err.msg, msg), expr, line);
+	check_report(!v && err.code == GATE_EINPUT && strstr(err.msg, msg), __FILE__, line, "%s", expr);
 	if (v || !strstr(err.msg, msg))
 		fprintf(stderr, "  got: %s\n", err.msg);
 	json_decref(v);
@@ -807,7 +793,7 @@ static void expect_read_error(const char *text, enum gate_input_format f, const 
 	gate_err err = GATE_ERR_INIT;
 	int rc = read_buf(&m, text, f, &err);
 
-	check(rc == -1 && err.code == GATE_EINPUT && strstr(err.msg, msg), msg, line);
+	check_report(rc == -1 && err.code == GATE_EINPUT && strstr(err.msg, msg), __FILE__, line, "%s", msg);
 	if (rc != -1 || !strstr(err.msg, msg))
 		fprintf(stderr, "  got: %s\n", err.msg);
 	gate_model_free(&m);
@@ -944,6 +930,5 @@ int main(int argc, char **argv)
 	test_arm_many_names();
 	test_sidecar_names();
 	test_readers();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done();
 }

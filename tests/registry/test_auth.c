@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "registry/auth.h"
 
 static const struct {
@@ -39,56 +40,34 @@ int main(void)
 	struct gate_creds cr;
 	char big[3000];
 	size_t i;
-	int failures = 0, n = 0;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++, n++) {
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		gate_err err = GATE_ERR_INIT;
 		int rc = gate_auth_parse_challenge(&c, cases[i].header, &err);
 
 		if (cases[i].scheme == GATE_AUTH_NONE) {
-			if (rc == 0 || err.code != GATE_EVERIFY) {
-				printf("FAIL '%s': accepted\n", cases[i].header);
-				failures++;
-			}
+			CHECK_MSG(rc && err.code == GATE_EVERIFY, "'%s': accepted", cases[i].header);
 			continue;
 		}
-		if (rc || c.scheme != cases[i].scheme || strcmp(c.realm, cases[i].realm) ||
-		    strcmp(c.service, cases[i].service) || strcmp(c.scope, cases[i].scope)) {
-			printf("FAIL '%s': rc %d (%s) -> %d '%s' '%s' '%s'\n", cases[i].header, rc, err.msg,
-			       c.scheme, c.realm, c.service, c.scope);
-			failures++;
-		}
+		CHECK_MSG(!rc && c.scheme == cases[i].scheme && !strcmp(c.realm, cases[i].realm) &&
+			  !strcmp(c.service, cases[i].service) && !strcmp(c.scope, cases[i].scope),
+			  "'%s': rc %d (%s) -> %d '%s' '%s' '%s'", cases[i].header, rc, err.msg,
+			  c.scheme, c.realm, c.service, c.scope);
 	}
 
 	/* A realm longer than the client keeps is refused, not cut. */
-	n++;
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "Bearer realm=\"", 14);
 	big[sizeof(big) - 2] = '"';
 	big[sizeof(big) - 1] = '\0';
-	if (!gate_auth_parse_challenge(&c, big, NULL)) {
-		printf("FAIL oversized realm accepted\n");
-		failures++;
-	}
+	CHECK_MSG(gate_auth_parse_challenge(&c, big, NULL), "oversized realm accepted");
 
-	n++;
-	if (gate_creds_from_userpass(&cr, "u:p:with:colons", "test", NULL) ||
-	    strcmp(cr.username, "u") || strcmp(cr.password, "p:with:colons")) {
-		printf("FAIL USER:PASSWORD split\n");
-		failures++;
-	}
+	CHECK(!gate_creds_from_userpass(&cr, "u:p:with:colons", "test", NULL));
+	CHECK_STR(cr.username, "u");
+	CHECK_STR(cr.password, "p:with:colons");
 	gate_creds_free(&cr);
-	n++;
-	if (cr.username || cr.password) {
-		printf("FAIL gate_creds_free left pointers\n");
-		failures++;
-	}
-	n++;
-	if (!gate_creds_from_userpass(&cr, "nocolon", "test", NULL) ||
-	    !gate_creds_from_userpass(&cr, ":pass", "test", NULL)) {
-		printf("FAIL malformed USER:PASSWORD accepted\n");
-		failures++;
-	}
-	printf("%d passed, %d failed\n", n - failures, failures);
-	return failures != 0;
+	CHECK_MSG(!cr.username && !cr.password, "gate_creds_free left pointers");
+	CHECK(gate_creds_from_userpass(&cr, "nocolon", "test", NULL));
+	CHECK(gate_creds_from_userpass(&cr, ":pass", "test", NULL));
+	return check_done();
 }

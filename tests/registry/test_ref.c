@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "registry/ref.h"
 
 static const struct {
@@ -57,64 +58,39 @@ int main(void)
 	char long_tag[200], long_name[300], buf[600];
 	struct gate_ref r;
 	size_t i;
-	int failures = 0, n = 0;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++, n++) {
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		gate_err err = GATE_ERR_INIT;
 		int rc = gate_ref_parse(&r, cases[i].in, &err);
 
 		if (!cases[i].domain) {
-			if (rc == 0 || err.code != GATE_EINPUT || !err.msg[0]) {
-				printf("FAIL '%s': accepted or no message\n", cases[i].in);
-				failures++;
-			}
+			CHECK_MSG(rc && err.code == GATE_EINPUT && err.msg[0],
+				  "'%s': accepted or no message", cases[i].in);
 			continue;
 		}
-		if (rc || strcmp(r.domain, cases[i].domain) || strcmp(r.path, cases[i].path) ||
-		    strcmp(r.tag, cases[i].tag) || strcmp(r.digest, cases[i].digest) ||
-		    strcmp(gate_ref_api_host(&r), cases[i].api_host)) {
-			printf("FAIL '%s': rc %d (%s) -> '%s' '%s' '%s' '%s'\n", cases[i].in, rc, err.msg,
-			       r.domain, r.path, r.tag, r.digest);
-			failures++;
-		}
+		CHECK_MSG(!rc && !strcmp(r.domain, cases[i].domain) && !strcmp(r.path, cases[i].path) &&
+			  !strcmp(r.tag, cases[i].tag) && !strcmp(r.digest, cases[i].digest) &&
+			  !strcmp(gate_ref_api_host(&r), cases[i].api_host),
+			  "'%s': rc %d (%s) -> '%s' '%s' '%s' '%s'", cases[i].in, rc, err.msg,
+			  r.domain, r.path, r.tag, r.digest);
 	}
 
 	/* Limits: a 128-character tag is fine, 129 is not; names stop at 255. */
 	memset(long_tag, 'a', sizeof(long_tag));
 	snprintf(buf, sizeof(buf), "x:%.128s", long_tag);
-	n++;
-	if (gate_ref_parse(&r, buf, NULL)) {
-		printf("FAIL 128-character tag refused\n");
-		failures++;
-	}
+	CHECK_MSG(!gate_ref_parse(&r, buf, NULL), "128-character tag refused");
 	snprintf(buf, sizeof(buf), "x:%.129s", long_tag);
-	n++;
-	if (!gate_ref_parse(&r, buf, NULL)) {
-		printf("FAIL 129-character tag accepted\n");
-		failures++;
-	}
+	CHECK_MSG(gate_ref_parse(&r, buf, NULL), "129-character tag accepted");
 	memset(long_name, 'a', sizeof(long_name));
 	snprintf(buf, sizeof(buf), "h.io/%.250s", long_name);
-	n++;
-	if (gate_ref_parse(&r, buf, NULL)) {
-		printf("FAIL 255-character name refused\n");
-		failures++;
-	}
+	CHECK_MSG(!gate_ref_parse(&r, buf, NULL), "255-character name refused");
 	snprintf(buf, sizeof(buf), "h.io/%.251s", long_name);
-	n++;
-	if (!gate_ref_parse(&r, buf, NULL)) {
-		printf("FAIL 255+-character name accepted\n");
-		failures++;
-	}
+	CHECK_MSG(gate_ref_parse(&r, buf, NULL), "255+-character name accepted");
 
-	n++;
 	gate_ref_parse(&r, "localhost:5000/a:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL);
-	if (gate_ref_format(&r, buf, sizeof(buf)) ||
-	    strcmp(buf, "localhost:5000/a:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") ||
-	    !gate_ref_format(&r, buf, 20)) {
-		printf("FAIL gate_ref_format\n");
-		failures++;
-	}
-	printf("%d passed, %d failed\n", n - failures, failures);
-	return failures != 0;
+	CHECK(!gate_ref_format(&r, buf, sizeof(buf)));
+	CHECK_MSG(!strcmp(buf, "localhost:5000/a:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+		  "gate_ref_format gave '%s'", buf);
+	CHECK_MSG(gate_ref_format(&r, buf, 20), "gate_ref_format into 20 bytes did not fail");
+	return check_done();
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/gosort.h"
+#include "check.h"
 
 struct entry {
 	int index;
@@ -34,7 +35,7 @@ static void entry_swap(void *ctx, size_t i, size_t j)
 int main(int argc, char **argv)
 {
 	FILE *in, *want;
-	int ncases, failed = 0;
+	int ncases;
 
 	if (argc != 3 || !(in = fopen(argv[1], "r")) || !(want = fopen(argv[2], "r"))) {
 		fprintf(stderr, "usage: test_gosort CASES.in CASES.expected\n");
@@ -61,15 +62,12 @@ int main(int argc, char **argv)
 
 			if (fscanf(want, "%d", &pos) != 1)
 				return 2;
-			if (pos != e[i].pos) {
-				printf("case %d (n=%d): position %d holds input %d, Go has %d\n", c, n, i,
-				       e[i].pos, pos);
-				failed++;
+			if (!CHECK_MSG(pos == e[i].pos,
+				       "case %d (n=%d): position %d holds input %d, Go has %d", c, n, i,
+				       e[i].pos, pos))
 				break;
-			}
 		}
 		free(e);
 	}
-	printf("%d cases, %d failed\n", ncases, failed);
-	return failed ? 1 : 0;
+	return check_done();
 }

@@ -57,7 +57,7 @@ def main():
                    "flipped": data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 0x55]) + data[len(data) // 2 + 1:]}
             for what, b in bad.items():
                 rc, out = gate_hash(a.gate, b, env)
-                if rc != 2 or "gate: layer '-': " not in out:
+                if rc != 2 or "gate: hash: layer '-': " not in out:
                     failures.append("%s as %s, %s: want exit 2 and an error, got exit %d %r" % (
                         name, form, what, rc, out[:200]))
     for f in failures:

@@ -35,7 +35,7 @@ def check(gate, name, raw, n):
         return "%s cut at %d: exit %d, stdout %r, stderr %s" % (name, n, p.returncode, p.stdout, err)
     # the error names the entry cut short, or the header's offset when the
     # cut fell inside a header
-    named = "gate: layer '-': tar entry '" in err or "gate: layer '-': tar header at offset " in err
+    named = "gate: hash: layer '-': tar entry '" in err or "gate: hash: layer '-': tar header at offset " in err
     if not named or "AddressSanitizer" in err or "runtime error" in err:
         return "%s cut at %d: unclear error %r" % (name, n, err)
     return None
