@@ -255,8 +255,11 @@ static int cand_load(struct cand *c, const struct gate_admit_input *in,
 
 	memset(c, 0, sizeof(*c));
 	c->root = pc->json ? json_loads(pc->json, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!c->root)
+		return gate_err_set(err, GATE_EINPUT, "unreadable JSON: %s",
+		                    pc->json ? jerr.text : "none kept");
 	if (!json_is_object(c->root))
-		return gate_err_set(err, GATE_EINPUT, "policy container is not a JSON object");
+		return gate_err_set(err, GATE_EINPUT, "not a JSON object");
 	c->command = json_object_get(c->root, "command");
 	c->env_rules = json_object_get(c->root, "env_rules");
 	c->mounts = json_object_get(c->root, "mounts");
@@ -302,9 +305,13 @@ static int check_command(struct gate_admit_check *ck, const struct cand *c,
 				v = GATE_VERDICT_FAIL;
 		}
 	}
-	if (json_is_null(c->command) || !c->command)
-		ck->note = fmt(err, "the policy's command is null, which matches no command");
-	int rc = set_check(ck, v, dump(c->command, err), dump(actual, err), err);
+	int rc = 0;
+
+	if ((json_is_null(c->command) || !c->command) &&
+	    !(ck->note = fmt(err, "the policy's command is null, which matches no command")))
+		rc = -1;
+	if (!rc)
+		rc = set_check(ck, v, dump(c->command, err), dump(actual, err), err);
 	json_decref(actual);
 	return rc;
 }
@@ -471,19 +478,23 @@ static int policy_constraint_ok(enum gate_verdict *out, const json_t *pm,
                                 const struct gate_admit_mount *m, char **note, gate_err *err)
 {
 	const json_t *opts = json_object_get(pm, "options"), *o;
-	const char *copts[64];
 	size_t i, n = json_array_size(opts);
+	const char **copts = calloc(n + 1, sizeof(*copts));
+	int rc = 0;
 
 	*out = GATE_VERDICT_FAIL;
-	if (n > sizeof(copts) / sizeof(*copts))
-		return 0;
+	if (!copts)
+		return gate_err_nomem(err);
 	json_array_foreach(opts, i, o)
 		if (!(copts[i] = json_string_value(o)))
-			return 0;
-	return constraint_ok(out, json_string_value(json_object_get(pm, "destination")),
-	                     json_string_value(json_object_get(pm, "type")),
-	                     json_string_value(json_object_get(pm, "source")),
-	                     copts, n, m, note, err);
+			goto done;
+	rc = constraint_ok(out, json_string_value(json_object_get(pm, "destination")),
+	                   json_string_value(json_object_get(pm, "type")),
+	                   json_string_value(json_object_get(pm, "source")),
+	                   copts, n, m, note, err);
+done:
+	free(copts);
+	return rc;
 }
 
 static size_t std_count(const struct std_mount *s)
@@ -556,11 +567,8 @@ static int check_mounts(struct gate_admit_check *ck, const struct cand *c,
 				json_array_append(want, pm);
 	}
 	if (v == GATE_VERDICT_PASS) {
-		json_decref(bad);
-		json_decref(want);
-		bad = json_integer((json_int_t)in->mounts_count);
-		want = json_string("every mount allowed");
-		rc = set_check(ck, v, dump(want, err), fmt(err, "%zu mounts allowed", in->mounts_count), err);
+		rc = set_check(ck, v, fmt(err, "every mount allowed"),
+		               fmt(err, "%zu mounts, each allowed", in->mounts_count), err);
 	} else {
 		rc = set_check(ck, v, json_array_size(want) ? dump(want, err) :
 		               fmt(err, "no policy mount at that destination"), dump(bad, err), err);
@@ -982,7 +990,9 @@ static int check_caps(struct gate_admit_check *ck, const struct caps_buf *allowe
 		ck->note = fmt(err, "with dropping, the result depends on which candidates survive "
 		               "the rules that are unknown");
 	}
-	if (v == GATE_VERDICT_PASS)
+	if (err->code)
+		rc = -1;
+	else if (v == GATE_VERDICT_PASS)
 		rc = set_check(ck, v, fmt(err, "the policy's capabilities"),
 		               fmt(err, "the same %zu capabilities", caps_total(req)), err);
 	else

@@ -203,10 +203,14 @@ struct gate_admit_result {
  * candidates that pass the first seven rules together (as the guest does),
  * or for a refused candidate as if it were alone.
  *
- * Errors (-1, err set, result freed): a candidate whose json is not a JSON
- * object, a malformed field in it (a type the guest's Rego would not
- * accept either), an invalid re2 pattern, ENOMEM.  Zero candidates give
- * FAIL.  The caller frees *out with gate_admit_result_free(). */
+ * A malformed field (a type the guest's Rego would not accept) fails its
+ * rule, as in the guest; so does an invalid re2 pattern, whose RE2 error
+ * is the check's note.  env_dropped is what the guest would drop if it
+ * admits; report it only then.
+ *
+ * Errors (-1, err set and prefixed with the candidate's name, *out freed):
+ * a candidate whose json is not a JSON object, ENOMEM.  Zero candidates
+ * give FAIL.  The caller frees *out with gate_admit_result_free(). */
 int gate_admit_run(struct gate_admit_result *out,
                    const struct gate_admit_input *in,
                    const struct gate_policy_container *const *candidates,

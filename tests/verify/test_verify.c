@@ -176,6 +176,30 @@ static void test_user_parse(void)
 	gate_admit_user_free(&u);
 }
 
+static void test_admit_errors(void)
+{
+	struct gate_policy_container pc = { 0 };
+	const struct gate_policy_container *pp = &pc;
+	struct gate_admit_input in = { 0 };
+	struct gate_admit_result res;
+	gate_err err = GATE_ERR_INIT;
+
+	pc.name = "web";
+	pc.json = "[1]";
+	CHECK(gate_admit_run(&res, &in, &pp, 1, &err) < 0);
+	CHECK(err.code == GATE_EINPUT && !strcmp(err.msg, "policy container 'web': not a JSON object"));
+	CHECK(res.candidates == NULL && res.candidates_count == 0);
+	gate_err_clear(&err);
+	pc.json = "{\"command\":";
+	CHECK(gate_admit_run(&res, &in, &pp, 1, &err) < 0);
+	CHECK(strstr(err.msg, "policy container 'web': unreadable JSON") != NULL);
+	gate_err_clear(&err);
+	/* no candidates: denied, with no rule to blame */
+	CHECK(gate_admit_run(&res, &in, NULL, 0, &err) == 0);
+	CHECK(res.verdict == GATE_VERDICT_FAIL && !res.all_fail[GATE_RULE_COMMAND]);
+	gate_admit_result_free(&res);
+}
+
 int main(void)
 {
 	test_re2_samples();
@@ -183,6 +207,7 @@ int main(void)
 	test_re2_errors();
 	test_layers();
 	test_user_parse();
+	test_admit_errors();
 	printf("test_verify: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
