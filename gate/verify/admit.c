@@ -225,6 +225,22 @@ static int re2_match(enum gate_verdict *out, const char *p, const char *s,
 	return 0;
 }
 
+/* regex.match(anchor_pattern(p), s) for a user name or a mount source,
+ * which guests before hcsshim df52d666 (March 2026) matched unanchored. */
+static int re2_match_late(enum gate_verdict *out, const char *p, const char *s,
+                          char **note, gate_err *err)
+{
+	bool loose;
+
+	if (re2_match(out, p, s, &loose, note, err) < 0)
+		return -1;
+	if (loose != (*out == GATE_VERDICT_PASS) && !*note &&
+	    !(*note = fmt(err, "a guest built before hcsshim df52d666 (March 2026) matches "
+	                  "'%s' unanchored and decides differently", p)))
+		return -1;
+	return 0;
+}
+
 /* ---- the policy container, as check_container leaves it ---- */
 
 struct cand {
@@ -371,7 +387,7 @@ static int idname_ok(enum gate_verdict *out, const json_t *rule,
 		*out = !who->name ? GATE_VERDICT_UNKNOWN :
 			!strcmp(pattern, who->name) ? GATE_VERDICT_PASS : GATE_VERDICT_FAIL;
 	else if (!strcmp(strategy, "re2"))
-		return who->name ? re2_match(out, pattern, who->name, NULL, note, err) :
+		return who->name ? re2_match_late(out, pattern, who->name, note, err) :
 			(*out = GATE_VERDICT_UNKNOWN, 0);
 	return 0;
 }
@@ -444,7 +460,7 @@ static int source_ok(enum gate_verdict *out, const char *constraint, const char 
 		n = strlen(prefixes[i]);
 		if (!strncmp(constraint, prefixes[i], n))
 			return strncmp(source, prefixes[i], n) ? 0 :
-				re2_match(out, constraint + n, source + n, NULL, note, err);
+				re2_match_late(out, constraint + n, source + n, note, err);
 	}
 	/* plan9:// sources are granted at run time (data.metadata.p9mounts). */
 	if (!strncmp(constraint, "plan9://", 8))
