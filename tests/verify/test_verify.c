@@ -28,8 +28,8 @@ static void check(int ok, const char *what, int line)
 
 #define CHECK(cond) check(!!(cond), #cond, __LINE__)
 
-/* 1 full match, 0 no match, -1 compile error. */
-static int full(const char *pattern, const char *s)
+/* 1 match, 0 no match, -1 compile error; whole: all of s, else anywhere. */
+static int match(const char *pattern, const char *s, bool whole)
 {
 	gate_err err = GATE_ERR_INIT;
 	gate_re2 *re;
@@ -37,23 +37,13 @@ static int full(const char *pattern, const char *s)
 
 	if (gate_re2_new(&re, pattern, &err) < 0)
 		return -1;
-	m = gate_re2_full(re, s);
+	m = whole ? gate_re2_full(re, s) : gate_re2_search(re, s);
 	gate_re2_free(re);
 	return m;
 }
 
-static int search(const char *pattern, const char *s)
-{
-	gate_err err = GATE_ERR_INIT;
-	gate_re2 *re;
-	int m;
-
-	if (gate_re2_new(&re, pattern, &err) < 0)
-		return -1;
-	m = gate_re2_search(re, s);
-	gate_re2_free(re);
-	return m;
-}
+#define full(p, s) match((p), (s), true)
+#define search(p, s) match((p), (s), false)
 
 static void test_re2_samples(void)
 {
