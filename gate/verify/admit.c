@@ -1125,6 +1125,19 @@ static int stage_caps(struct run *r, struct gate_admit_result *out, gate_err *er
 	return 0;
 }
 
+/* enforcement_point_info and policy_containers: versions that deny all. */
+static const char *policy_denies(const struct gate_admit_input *in)
+{
+	if (!in->api_version)
+		return "the policy has no api_version: the guest denies every request";
+	if (!in->framework_version)
+		return "the policy has no framework_version: the guest ignores its containers";
+	if (semver_cmp(in->framework_version, GATE_ADMIT_GUEST_FRAMEWORK) > 0)
+		return "the policy's framework_version is newer than the guest's "
+		       GATE_ADMIT_GUEST_FRAMEWORK ": the guest ignores its containers";
+	return NULL;
+}
+
 /* The overall answer, and the allow_stdio_access agreement the guest
  * demands of the final candidates. */
 static void conclude(struct gate_admit_result *out, const struct cand *cs)
@@ -1152,6 +1165,8 @@ static void conclude(struct gate_admit_result *out, const struct cand *cs)
 		out->verdict = GATE_VERDICT_FAIL;
 	else
 		out->verdict = pass || unknown ? GATE_VERDICT_UNKNOWN : GATE_VERDICT_FAIL;
+	if (out->policy_denies)
+		out->verdict = GATE_VERDICT_FAIL;
 	for (r = 0; r < GATE_RULE_COUNT; r++) {
 		out->all_fail[r] = out->candidates_count > 0;
 		for (i = 0; i < out->candidates_count; i++)
@@ -1227,6 +1242,7 @@ int gate_admit_run(struct gate_admit_result *out, const struct gate_admit_input 
 	if (stage_initial(&r, out, candidates, err) < 0 || stage_env(&r, out, err) < 0 ||
 	    stage_caps(&r, out, err) < 0)
 		goto done;
+	out->policy_denies = policy_denies(in);
 	conclude(out, r.cs);
 	rc = 0;
 done:

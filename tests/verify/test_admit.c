@@ -16,7 +16,8 @@
  *                 "all_fail": ["command"],                 exactly these
  *                 "env_dropped": ["X=1"],                  exactly these
  *                 "note": {"env": "9b2e94f5"},             substring of the note
- *                 "text": {"command": ["expected sub", "actual sub"]} },
+ *                 "text": {"command": ["expected sub", "actual sub"]},
+ *                 "policy_denies": "substring" },
  *     "twins": [ { "why", "policy", "input", "candidates", "expect" } ] }
  *
  * A twin is the case with its own overrides on top.  A case whose verdict
@@ -153,6 +154,7 @@ static void build(struct built *b, const json_t *in, const json_t *policy)
 		b->flags[f] = json_is_boolean(v) ? json_is_true(v) : -1;
 	}
 	b->in.flags = b->flags;
+	b->in.api_version = json_string_value(json_object_get(policy, "api_version"));
 	b->in.framework_version = json_string_value(json_object_get(policy, "framework_version"));
 }
 
@@ -253,6 +255,11 @@ static void expect_result(const char *why, const struct gate_admit_result *res, 
 			if (strcmp(res->env_dropped.v[i], json_string_value(json_array_get(dropped, i))))
 				fail(why, "env_dropped", res->env_dropped.v[i]);
 	}
+	if (json_is_string(json_object_get(ex, "policy_denies")) &&
+	    (!res->policy_denies || !strstr(res->policy_denies, json_string_value(json_object_get(ex, "policy_denies")))))
+		fail(why, "policy_denies", res->policy_denies);
+	if (!json_object_get(ex, "policy_denies") && res->policy_denies)
+		fail(why, "policy_denies unexpected", res->policy_denies);
 	if (json_is_boolean(json_object_get(ex, "stdio_conflict")) &&
 	    json_is_true(json_object_get(ex, "stdio_conflict")) != res->stdio_conflict)
 		fail(why, "stdio_conflict", NULL);
