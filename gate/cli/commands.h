@@ -9,6 +9,7 @@
 
 int cmd_hash(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_version(int argc, char **argv);    /* gate --version */
 
 #endif

@@ -15,6 +15,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "hash", cmd_hash, "compute the CCE layer root hashes of layer tars or images" },
+	{ "verify", cmd_verify, "predict the guest's verdict on every container, from the registry now" },
 	{ "policy", cmd_policy, "show the CCE policies of a template, and their hostdata" },
 };
 

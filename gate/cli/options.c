@@ -277,6 +277,19 @@ int cli_errorf(const char *cmd, int code, const char *fmt, ...)
 	return code;
 }
 
+void cli_notef(const char *cmd, const char *fmt, ...)
+{
+	char msg[GATE_ERR_MSG_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "gate: %s%snote: ", cmd ? cmd : "", cmd ? ": " : "");
+	gate_put_escaped(stderr, msg);
+	fputc('\n', stderr);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

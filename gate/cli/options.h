@@ -93,6 +93,11 @@ int cli_parse_choice(int *out, const char *opt, const char *arg,
 int cli_error(const char *cmd, const gate_err *err);
 int cli_errorf(const char *cmd, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Something the user should know that is not an error (a skipped file),
+ * as `gate: CMD: note: message`, escaped. */
+void cli_notef(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* A usage error: the message and a one-line hint to `gate CMD --help`;
  * returns GATE_EINPUT. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -323,6 +323,7 @@ static int no_candidate(struct run *run, const struct scope *at, struct gate_ver
 {
 	const struct gate_policy *p = at->group->policy;
 	const struct gate_policy_container *want = intended_entry(p, at->container);
+	enum gate_layers_match m;
 	const char *frag;
 	int sev;
 
@@ -338,9 +339,10 @@ static int no_candidate(struct run *run, const struct scope *at, struct gate_ver
 				  "no policy container has its layers, name or image");
 		return sev < 0 ? -1 : add_layer_pairs(vc, NULL, img, err);
 	}
-	if (add_layer_pairs(vc, &want->layers, img, err))
+	if (add_layer_pairs(vc, &want->layers, img, err) ||
+	    gate_admit_layers_match(&m, &want->layers, hashes, img->layer_count, NULL, NULL, err))
 		return -1;
-	if (gate_admit_layers_match(&want->layers, hashes, img->layer_count) == GATE_LAYERS_REORDERED) {
+	if (m == GATE_LAYERS_REORDERED) {
 		sev = add_finding(run, at, GATE_RULE_LAYERS_ORDER,
 				  drift_details(want, img, hashes), err,
 				  "the policy lists the image's %zu layers in another order",
@@ -580,7 +582,11 @@ static int find_candidates(const struct gate_policy_container ***out, size_t *co
 	for (i = 0; i < p->containers_count; i++) {
 		const struct gate_policy_container **slot;
 
-		if (gate_admit_layers_match(&p->containers[i].layers, hashes, n) != GATE_LAYERS_EQUAL)
+		enum gate_layers_match m;
+
+		if (gate_admit_layers_match(&m, &p->containers[i].layers, hashes, n, NULL, NULL, err))
+			return -1;
+		if (m != GATE_LAYERS_EQUAL)
 			continue;
 		slot = gate_array_push(out, count, sizeof(*slot), err);
 		if (!slot)
