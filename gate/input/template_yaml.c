@@ -346,19 +346,6 @@ bad:
 	return gate_err_prefix(err, "%s", kind);
 }
 
-static int aci_group(struct gate_model *m, json_t *doc, const char *where, gate_err *err)
-{
-	struct gate_group *g = gate_array_push(&m->groups, &m->groups_count, sizeof(*g), err);
-
-	if (!g || !(g->where = gate_strdup(where, err)))
-		return -1;
-	if (!gate_template_group(g, doc, NULL, err))
-		return 0;
-	if (g->name)
-		return gate_err_prefix(err, "group '%s'", g->name);
-	return -1;
-}
-
 static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t line,
 			 enum gate_yaml_kind *kind, gate_err *err)
 {
@@ -372,11 +359,8 @@ static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t
 		return gate_err_set(err, GATE_EINPUT, "%s: not a mapping", where);
 	if (*kind == GATE_YAML_AUTO)
 		*kind = k8s_kind ? GATE_YAML_K8S : GATE_YAML_ACI;
-	if (*kind == GATE_YAML_ACI) {
-		if (aci_group(m, doc, where, err))
-			return gate_err_prefix(err, "%s", where);
-		return 0;
-	}
+	if (*kind == GATE_YAML_ACI)
+		return gate_template_add_group(m, doc, NULL, where, err);
 	if (!k8s_kind)
 		return gate_err_set(err, GATE_EINPUT, "%s: no 'kind'", where);
 	if (k8s_group(m, doc, k8s_kind, where, err))
