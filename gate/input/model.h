@@ -187,7 +187,8 @@ struct gate_group {
 
 struct gate_model {
 	char *file;
-	const char *format;         /* gate_input_format_name() */
+	const char *format;         /* the input format's name, or "legacy-json" for a
+				 * bare legacy JSON policy */
 	struct gate_group *groups;
 	size_t groups_count;
 };

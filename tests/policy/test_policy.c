@@ -455,7 +455,11 @@ static void test_policy_errors(void)
 	p = parse_text("package policy # ns\n# comment\napi_svn = 1\ncontainers := [ # c\n"
 		       "{\"layers\": [],\"name\": \"\\u00e9\\ud83d\\ude00\", \"allow_elevated\": true,},\n]\n",
 		       &err);
-	CHECK(p && p->class == GATE_POLICY_NORMAL);
+	/* A version that is not MAJOR.MINOR.PATCH cannot say which enforcement
+	 * points it predates: a note, and never normal. */
+	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 1 &&
+	      strstr(p->notes[0].msg, "api_version '1' is not MAJOR.MINOR.PATCH") &&
+	      p->notes[0].line == 3);
 	if (p) {
 		CHECK_STR(p->package, "policy");
 		CHECK_STR(p->api_version, "1");
@@ -938,6 +942,12 @@ static void test_sidecar_names(void)
 	CHECK(!gate_model_is_sidecar_image("k8s.gcr.io/pause-helper:1"));
 	CHECK(!gate_model_is_sidecar_image("contoso.azurecr.io/vk-metrics-sidecar"));
 	CHECK(!gate_model_is_sidecar_image(NULL));
+	/* confcom's list exactly: other images under mcr.microsoft.com/aci/
+	 * are workloads. */
+	CHECK(gate_model_is_sidecar_image("mcr.microsoft.com/aci/atlas-netstats:1"));
+	CHECK(gate_model_is_sidecar_image("mcr.microsoft.com/aci/vk-metrics-sidecar@sha256:00"));
+	CHECK(!gate_model_is_sidecar_image("mcr.microsoft.com/aci/aci-confidential-helloworld:v1"));
+	CHECK(!gate_model_is_sidecar_image("mcr.microsoft.com/aci/skr:2.7"));
 }
 
 /* ---- readers ---- */
