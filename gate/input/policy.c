@@ -1410,17 +1410,18 @@ static int refuse_placeholder(struct scan *s)
 static bool binds(const struct scan *s, const char *name)
 {
 	size_t n = strlen(name);
-	const char *q;
+	const char *line = s->start, *t;
 
-	for (q = s->start; q && q + n < s->end; q = memchr(q, '\n', (size_t)(s->end - q)), q = q ? q + 1 : q) {
-		const char *t = q + n;
-
-		if (memcmp(q, name, n))
-			continue;
-		while (t < s->end && (*t == ' ' || *t == '\t'))
-			t++;
-		if (t < s->end && (*t == '=' || (*t == ':' && t + 1 < s->end && t[1] == '=')))
-			return true;
+	while (line && (size_t)(s->end - line) > n) {
+		if (!memcmp(line, name, n)) {
+			for (t = line + n; t < s->end && (*t == ' ' || *t == '\t'); t++)
+				;
+			if (t < s->end && (*t == '=' || (*t == ':' && t + 1 < s->end && t[1] == '=')))
+				return true;
+		}
+		line = memchr(line, '\n', (size_t)(s->end - line));
+		if (line)
+			line++;
 	}
 	return false;
 }
