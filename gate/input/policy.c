@@ -1209,66 +1209,62 @@ static int scan_rego(struct gate_policy *p, struct scan *s, gate_err *err)
 	return classify(p, r.open, r.shell, r.unread, !r.has_containers, err);
 }
 
-/* Legacy arrays are {"length": N, "elements": {"0": ..., "N-1": ...}}. */
+/* Legacy arrays are {"length": N, "elements": {"0": ..., "N-1": ...}}, and
+ * Azure serves an empty one as "elements": null, some writers a plain
+ * list.  Returns 1 with the elements in order in a new list *out, 0 when v
+ * is no such array, or -1 with err set. */
+static int legacy_list(json_t **out, json_t *v, gate_err *err)
+{
+	json_t *len, *elems, *e;
+	char idx[32];
+	size_t i, n;
+
+	if (!json_is_object(v) || json_object_size(v) != 2 ||
+	    !json_is_integer(len = json_object_get(v, "length")) ||
+	    !(elems = json_object_get(v, "elements")))
+		return 0;
+	if (!json_is_object(elems) && !json_is_array(elems) && !json_is_null(elems))
+		return gate_err_set(err, GATE_EINPUT, "'elements' is not an object, a list or null");
+	n = json_is_object(elems) ? json_object_size(elems) : json_array_size(elems);
+	if (json_integer_value(len) != (json_int_t)n)
+		return gate_err_set(err, GATE_EINPUT, "'length' %" JSON_INTEGER_FORMAT
+				    " but %zu elements", json_integer_value(len), n);
+	if (json_is_array(elems)) {
+		*out = json_incref(elems);
+		return 1;
+	}
+	if (!(*out = json_array()))
+		return gate_err_nomem(err);
+	for (i = 0; i < n; i++) {
+		snprintf(idx, sizeof(idx), "%zu", i);
+		if (!(e = json_object_get(elems, idx))) {
+			json_decref(*out);
+			return gate_err_set(err, GATE_EINPUT, "element '%s' missing", idx);
+		}
+		if (json_array_append(*out, e)) {
+			json_decref(*out);
+			return gate_err_nomem(err);
+		}
+	}
+	return 1;
+}
+
 static json_t *unmap(json_t *v, int depth, gate_err *err)
 {
-	json_t *len, *elems, *out, *e;
+	json_t *out, *e, *list;
 	const char *key;
-	size_t i, n;
-	char idx[32];
+	size_t i;
+	int rc;
 
 	if (depth > GATE_MAX_NESTING_DEPTH) {
 		gate_err_set(err, GATE_EINPUT, "nested deeper than %d", GATE_MAX_NESTING_DEPTH);
 		return NULL;
 	}
-	/* Azure serves an empty one as "elements": null, and some writers a
-	 * plain list. */
-	if (json_is_object(v) && json_object_size(v) == 2 &&
-	    json_is_integer(len = json_object_get(v, "length")) &&
-	    (elems = json_object_get(v, "elements")) && !json_is_object(elems)) {
-		n = json_is_array(elems) ? json_array_size(elems) : 0;
-		if (!json_is_array(elems) && !json_is_null(elems)) {
-			gate_err_set(err, GATE_EINPUT, "'elements' is not an object, a list or null");
-			return NULL;
-		}
-		if (json_integer_value(len) != (json_int_t)n) {
-			gate_err_set(err, GATE_EINPUT, "'length' %" JSON_INTEGER_FORMAT
-				     " but %zu elements", json_integer_value(len), n);
-			return NULL;
-		}
-		if (json_is_array(elems))
-			return unmap(elems, depth + 1, err);
-		if (!(out = json_array()))
-			goto nomem;
-		return out;
-	}
-	if (json_is_object(v) && json_object_size(v) == 2 &&
-	    json_is_integer(len = json_object_get(v, "length")) &&
-	    json_is_object(elems = json_object_get(v, "elements"))) {
-		n = json_object_size(elems);
-		if (json_integer_value(len) != (json_int_t)n) {
-			gate_err_set(err, GATE_EINPUT, "'length' %" JSON_INTEGER_FORMAT
-				     " but %zu elements", json_integer_value(len), n);
-			return NULL;
-		}
-		if (!(out = json_array()))
-			goto nomem;
-		for (i = 0; i < n; i++) {
-			snprintf(idx, sizeof(idx), "%zu", i);
-			if (!(e = json_object_get(elems, idx))) {
-				json_decref(out);
-				gate_err_set(err, GATE_EINPUT, "element '%s' missing", idx);
-				return NULL;
-			}
-			if (!(e = unmap(e, depth + 1, err))) {
-				json_decref(out);
-				return NULL;
-			}
-			if (json_array_append_new(out, e)) {
-				json_decref(out);
-				goto nomem;
-			}
-		}
+	if ((rc = legacy_list(&list, v, err)) < 0)
+		return NULL;
+	if (rc) {
+		out = unmap(list, depth + 1, err);
+		json_decref(list);
 		return out;
 	}
 	if (json_is_array(v)) {
