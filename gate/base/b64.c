@@ -1,5 +1,6 @@
 #include "base/b64.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 static int sextet(unsigned char c)
@@ -87,4 +88,32 @@ bits:
 	 * string for one hostdata; confcom never writes one. */
 	return gate_err_set(err, GATE_EINPUT,
 			    "base64 has non-zero unused bits at offset %zu", len - pad - 1);
+}
+
+char *gate_b64_encode(const unsigned char *in, size_t len, size_t *out_size, gate_err *err)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, n = 0;
+	char *out;
+
+	if (len > (SIZE_MAX - 1) / 4 * 3 - 3 || !(out = malloc((len + 2) / 3 * 4 + 1))) {
+		gate_err_nomem(err);
+		return NULL;
+	}
+	for (i = 0; i < len; i += 3) {
+		unsigned long w = (unsigned long)in[i] << 16;
+
+		if (i + 1 < len)
+			w |= (unsigned long)in[i + 1] << 8;
+		if (i + 2 < len)
+			w |= in[i + 2];
+		out[n++] = alphabet[w >> 18 & 63];
+		out[n++] = alphabet[w >> 12 & 63];
+		out[n++] = i + 1 < len ? alphabet[w >> 6 & 63] : '=';
+		out[n++] = i + 2 < len ? alphabet[w & 63] : '=';
+	}
+	out[n] = '\0';
+	*out_size = n;
+	return out;
 }

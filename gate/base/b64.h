@@ -16,4 +16,8 @@
 int gate_b64_decode(unsigned char **out, size_t *out_size, const char *in, size_t len,
 		    gate_err *err);
 
+/* Encodes len bytes into a new NUL-terminated string of *out_size
+ * characters, padded with '='.  Returns NULL with err set on no memory. */
+char *gate_b64_encode(const unsigned char *in, size_t len, size_t *out_size, gate_err *err);
+
 #endif

@@ -31,5 +31,11 @@
 #define GATE_MAX_YAML_NODES       (1u << 20)      /* nodes after alias expansion: stops "billion laughs" */
 #define GATE_MAX_EXPR_RESULT_SIZE (1u << 20)      /* one concat()/format() result: stops doubling variables */
 #define GATE_MAX_POLICY_NOTES     64              /* unread statements reported with their position */
+/* Bytes one input may materialise once YAML aliases and ARM variables are
+ * expanded: GATE_EXPAND_FACTOR times its size, and at least
+ * GATE_MIN_EXPAND_SIZE.  Each use of a shared value counts again, since
+ * the model and every report copy it. */
+#define GATE_EXPAND_FACTOR        64
+#define GATE_MIN_EXPAND_SIZE      (64u << 20)
 
 #endif

@@ -1,9 +1,14 @@
 #include "input/arm_expr.h"
+#include "base/b64.h"
 #include "base/limits.h"
+#include "input/model.h"
 
 #include <jansson.h>
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,8 @@ struct gate_arm {
 	json_t *variables;      /* by lowercased name */
 	json_t *memo;           /* evaluated values, keyed by their template value's address */
 	int depth;
+	size_t budget;          /* bytes results may still materialise */
+	size_t budget_size;     /* the whole budget, for the message */
 };
 
 /* One expression being parsed: text is the whole "[...]" for messages. */
@@ -114,11 +121,60 @@ static json_t *get_ci(json_t *idx, const char *name, size_t n)
 	return v;
 }
 
+/* 1-based position of at within the string value, for messages. */
+static int column(const struct expr *e, const char *at)
+{
+	return (int)(at - e->text) + 1;
+}
+
 static int unsupported(struct expr *e, const char *what, const char *at, size_t n)
 {
 	return gate_err_set(e->err, GATE_EINPUT, "unsupported expression '%.*s': %s '%.*s'",
 			    (int)(e->end - e->text + 1 > 200 ? 200 : e->end - e->text + 1),
 			    e->text, what, (int)(n > 80 ? 80 : n), at);
+}
+
+static bool is_unresolved(json_t *v)
+{
+	return json_is_string(v) && gate_value_is_unresolved(json_string_value(v));
+}
+
+/* The unresolved value standing for n bytes of expression text. */
+static json_t *unresolved(const char *text, size_t n, gate_err *err)
+{
+	struct sbuf b = { 0 };
+
+	if (sbuf_add(&b, GATE_UNRESOLVED_OPEN, sizeof(GATE_UNRESOLVED_OPEN) - 1, err) ||
+	    sbuf_add(&b, text, n, err) ||
+	    sbuf_add(&b, GATE_UNRESOLVED_CLOSE, sizeof(GATE_UNRESOLVED_CLOSE) - 1, err)) {
+		free(b.s);
+		return NULL;
+	}
+	return sbuf_finish(&b, err);
+}
+
+/* Counts v's bytes (and one per node) against the input's budget; stops
+ * as soon as it is spent, so that a list of a million references to one
+ * long string costs no more to refuse than the budget. */
+static int charge(gate_arm *a, json_t *v, gate_err *err)
+{
+	size_t cost = 1, i;
+	const char *key;
+	json_t *m;
+
+	if (json_is_string(v))
+		cost += json_string_length(v);
+	if (cost > a->budget)
+		return gate_err_set(err, GATE_EINPUT, "input expands too much: expressions "
+				    "materialise more than %zu bytes", a->budget_size);
+	a->budget -= cost;
+	json_array_foreach(v, i, m)
+		if (charge(a, m, err))
+			return -1;
+	json_object_foreach(v, key, m)
+		if (charge(a, m, err))
+			return -1;
+	return 0;
 }
 
 static json_t *eval(gate_arm *a, json_t *v, gate_err *err);
@@ -146,6 +202,7 @@ static json_t *eval_once(gate_arm *a, json_t *v, gate_err *err)
 static json_t *parameter(gate_arm *a, const char *name, size_t n, gate_err *err)
 {
 	json_t *given = get_ci(a->given, name, n), *decl, *v;
+	char text[256];
 
 	decl = get_ci(a->declared, name, n);
 	if (given) {
@@ -165,9 +222,9 @@ static json_t *parameter(gate_arm *a, const char *name, size_t n, gate_err *err)
 	}
 	if ((v = json_object_get(decl, "value")) || (v = json_object_get(decl, "defaultValue")))
 		return eval_once(a, v, err);
-	gate_err_set(err, GATE_EINPUT, "parameter '%.*s' has no value: give one with -p",
-		     (int)n, name);
-	return NULL;
+	/* Given only when deploying: the value says which one it stands for. */
+	snprintf(text, sizeof(text), "parameters('%.200s')", name);
+	return unresolved(text, strlen(text), err);
 }
 
 static json_t *variable(gate_arm *a, const char *name, size_t n, gate_err *err)
@@ -181,8 +238,29 @@ static json_t *variable(gate_arm *a, const char *name, size_t n, gate_err *err)
 	return eval_once(a, v, err);
 }
 
-/* Text of a scalar as concat() and format() see it; .NET prints booleans
- * as True/False. */
+static json_t *fail(struct expr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sets an error about the call being evaluated; returns NULL for the caller. */
+static json_t *fail(struct expr *e, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gate_err_set(e->err, GATE_EINPUT, "%s in '%.200s'", msg, e->text);
+	return NULL;
+}
+
+static json_t *nomem(struct expr *e)
+{
+	gate_err_nomem(e->err);
+	return NULL;
+}
+
+/* Text of a scalar as concat(), format() and string() see it; .NET prints
+ * booleans as True/False. */
 static int scalar_text(struct sbuf *b, json_t *v, const char *fn, gate_err *err)
 {
 	char num[32];
@@ -199,59 +277,88 @@ static int scalar_text(struct sbuf *b, json_t *v, const char *fn, gate_err *err)
 			    json_is_array(v) ? "list" : json_is_object(v) ? "object" : "null");
 }
 
-static json_t *concat(json_t *args, gate_err *err)
+/* Byte offset of code point k of s (n bytes), or n if s has fewer: ARM
+ * counts characters, and for the text of names one code point is one. */
+static size_t cp_offset(const char *s, size_t n, json_int_t k)
+{
+	size_t i = 0;
+
+	for (; i < n && k > 0; k--)
+		for (i++; i < n && ((unsigned char)s[i] & 0xc0) == 0x80; i++)
+			;
+	return i;
+}
+
+static json_int_t cp_count(const char *s, size_t n)
+{
+	json_int_t c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+static json_t *arg(json_t *args, size_t i)
+{
+	return json_array_get(args, i);
+}
+
+static const char *str_arg(struct expr *e, json_t *args, size_t i, const char *fn)
+{
+	const char *s = json_string_value(arg(args, i));
+
+	if (!s)
+		fail(e, "%s(): argument %zu is not a string", fn, i + 1);
+	return s;
+}
+
+static json_t *fn_concat(struct expr *e, json_t *args)
 {
 	struct sbuf b = { 0 };
 	json_t *v, *out;
 	size_t i;
 
-	if (json_is_array(json_array_get(args, 0))) {
-		if (!(out = json_array())) {
-			gate_err_nomem(err);
-			return NULL;
-		}
+	if (json_is_array(arg(args, 0))) {
+		if (!(out = json_array()))
+			return nomem(e);
 		json_array_foreach(args, i, v) {
 			if (!json_is_array(v) || json_array_extend(out, v)) {
 				json_decref(out);
-				gate_err_set(err, GATE_EINPUT,
-					     "concat() mixes lists with other values");
-				return NULL;
+				return fail(e, "concat() mixes lists with other values");
 			}
 			if (json_array_size(out) > GATE_MAX_EXPR_RESULT_SIZE) {
 				json_decref(out);
-				gate_err_set(err, GATE_EINPUT, "concat() result too long");
-				return NULL;
+				return fail(e, "concat() result too long");
 			}
 		}
 		return out;
 	}
 	json_array_foreach(args, i, v) {
 		int rc = json_is_boolean(v)
-			? gate_err_set(err, GATE_EINPUT, "concat() cannot use a boolean")
-			: scalar_text(&b, v, "concat", err);
+			? gate_err_set(e->err, GATE_EINPUT, "concat() cannot use a boolean")
+			: scalar_text(&b, v, "concat", e->err);
 
 		if (rc) {
 			free(b.s);
 			return NULL;
 		}
 	}
-	return sbuf_finish(&b, err);
+	return sbuf_finish(&b, e->err);
 }
 
 /* .NET composite formatting, restricted to "{N}" items and "{{" "}}". */
-static json_t *format(struct expr *e, json_t *args)
+static json_t *fn_format(struct expr *e, json_t *args)
 {
-	const char *f = json_string_value(json_array_get(args, 0)), *q;
+	const char *f = json_string_value(arg(args, 0)), *q;
+	size_t given = json_array_size(args) - 1;
 	struct sbuf b = { 0 };
 
-	if (!f) {
-		gate_err_set(e->err, GATE_EINPUT, "format() needs a format string first");
-		return NULL;
-	}
+	if (!f)
+		return fail(e, "format() needs a format string first");
 	for (q = f; *q; q++) {
 		const char *open = q;
-		unsigned long idx;
-		char *endp;
+		size_t idx = 0, digits;
 
 		if ((q[0] == '{' && q[1] == '{') || (q[0] == '}' && q[1] == '}')) {
 			if (sbuf_add(&b, q++, 1, e->err))
@@ -259,7 +366,7 @@ static json_t *format(struct expr *e, json_t *args)
 			continue;
 		}
 		if (*q == '}') {
-			gate_err_set(e->err, GATE_EINPUT, "format(): unmatched '}' in '%s'", f);
+			fail(e, "format(): unmatched '}' in '%s'", f);
 			goto bad;
 		}
 		if (*q != '{') {
@@ -267,24 +374,26 @@ static json_t *format(struct expr *e, json_t *args)
 				goto bad;
 			continue;
 		}
-		if (q[1] < '0' || q[1] > '9') {
-			gate_err_set(e->err, GATE_EINPUT, "format(): bad item in '%s'", f);
+		digits = strspn(q + 1, "0123456789");
+		if (!digits) {
+			fail(e, "format(): bad item in '%s'", f);
 			goto bad;
 		}
-		idx = strtoul(q + 1, &endp, 10);
-		if (*endp != '}') {
-			unsupported(e, "format item", open, strcspn(open, "}") + (endp[0] ? 1 : 0));
+		if (q[1 + digits] != '}') {
+			unsupported(e, "format item", open, strcspn(open, "}") + (q[1 + digits] ? 1 : 0));
 			goto bad;
 		}
-		if (idx + 1 >= json_array_size(args)) {
-			gate_err_set(e->err, GATE_EINPUT, "format(): item {%lu} but %zu argument%s",
-				     idx, json_array_size(args) - 1,
-				     json_array_size(args) == 2 ? "" : "s");
+		/* Parsed without wrapping: a huge index is an error, never item 0. */
+		for (q++; *q != '}'; q++)
+			if (idx <= given)
+				idx = idx * 10 + (size_t)(*q - '0');
+		if (idx >= given) {
+			fail(e, "format(): item {%.*s} at offset %zu of '%s' but %zu argument%s",
+			     (int)digits, open + 1, (size_t)(open - f), f, given, given == 1 ? "" : "s");
 			goto bad;
 		}
-		if (scalar_text(&b, json_array_get(args, idx + 1), "format", e->err))
+		if (scalar_text(&b, arg(args, idx + 1), "format", e->err))
 			goto bad;
-		q = endp;
 	}
 	return sbuf_finish(&b, e->err);
 bad:
@@ -292,23 +401,19 @@ bad:
 	return NULL;
 }
 
-static json_t *change_case(json_t *args, bool upper, gate_err *err)
+static json_t *change_case(struct expr *e, json_t *args, bool upper)
 {
-	const char *fn = upper ? "toUpper" : "toLower";
-	json_t *s = json_array_get(args, 0), *v;
-	char *copy;
+	const char *s = str_arg(e, args, 0, upper ? "toUpper" : "toLower");
 	size_t i, n;
+	json_t *v;
+	char *copy;
 
-	if (json_array_size(args) != 1 || !json_is_string(s)) {
-		gate_err_set(err, GATE_EINPUT, "%s() takes one string", fn);
+	if (!s)
 		return NULL;
-	}
-	n = json_string_length(s);
-	if (!(copy = malloc(n + 1))) {
-		gate_err_nomem(err);
-		return NULL;
-	}
-	memcpy(copy, json_string_value(s), n + 1);
+	n = json_string_length(arg(args, 0));
+	if (!(copy = malloc(n + 1)))
+		return nomem(e);
+	memcpy(copy, s, n + 1);
 	/* ASCII only: ARM's invariant culture maps more, but leaving other
 	 * letters alone cannot produce an image name ARM would not. */
 	for (i = 0; i < n; i++) {
@@ -319,15 +424,421 @@ static json_t *change_case(json_t *args, bool upper, gate_err *err)
 	}
 	v = json_stringn(copy, n);
 	free(copy);
-	if (!v)
-		gate_err_nomem(err);
-	return v;
+	return v ? v : nomem(e);
+}
+
+static json_t *fn_tolower(struct expr *e, json_t *args)
+{
+	return change_case(e, args, false);
+}
+
+static json_t *fn_toupper(struct expr *e, json_t *args)
+{
+	return change_case(e, args, true);
+}
+
+static json_t *fn_parameters(struct expr *e, json_t *args)
+{
+	const char *name = str_arg(e, args, 0, "parameters");
+
+	return name ? parameter(e->a, name, json_string_length(arg(args, 0)), e->err) : NULL;
+}
+
+static json_t *fn_variables(struct expr *e, json_t *args)
+{
+	const char *name = str_arg(e, args, 0, "variables");
+
+	return name ? variable(e->a, name, json_string_length(arg(args, 0)), e->err) : NULL;
+}
+
+int gate_arm_parse_int(long long *out, const char *s)
+{
+	char *endp;
+	long long v;
+
+	if (!*s || strspn(s + (*s == '-' || *s == '+'), "0123456789") != strlen(s) - (*s == '-' || *s == '+'))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &endp, 10);
+	if (errno == ERANGE || *endp)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static json_t *fn_string(struct expr *e, json_t *args)
+{
+	json_t *v = arg(args, 0);
+	struct sbuf b = { 0 };
+	char *dump;
+
+	if (json_is_string(v))
+		return json_incref(v);
+	if (json_is_null(v))
+		return json_string("");
+	if (json_is_array(v) || json_is_object(v)) {
+		if (!(dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
+			return nomem(e);
+		v = json_string(dump);
+		free(dump);
+		return v ? v : nomem(e);
+	}
+	if (scalar_text(&b, v, "string", e->err)) {
+		free(b.s);
+		return NULL;
+	}
+	return sbuf_finish(&b, e->err);
+}
+
+static json_t *fn_int(struct expr *e, json_t *args)
+{
+	json_t *v = arg(args, 0);
+	long long i;
+
+	if (json_is_integer(v))
+		return json_incref(v);
+	if (!json_is_string(v) || gate_arm_parse_int(&i, json_string_value(v)))
+		return fail(e, "int(): not an integer in range");
+	return json_integer(i);
+}
+
+static json_t *fn_bool(struct expr *e, json_t *args)
+{
+	json_t *v = arg(args, 0);
+	const char *s = json_string_value(v);
+
+	if (json_is_boolean(v))
+		return json_incref(v);
+	if (json_is_integer(v))
+		return json_boolean(json_integer_value(v) != 0);
+	if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "false")))
+		return json_boolean(!strcasecmp(s, "true"));
+	return fail(e, "bool(): not true, false or a number");
+}
+
+static json_t *fn_if(struct expr *e, json_t *args)
+{
+	json_t *c = arg(args, 0);
+
+	if (is_unresolved(c))
+		return json_incref(c);
+	if (!json_is_boolean(c))
+		return fail(e, "if(): the condition is not a boolean");
+	return json_incref(arg(args, json_is_true(c) ? 1 : 2));
+}
+
+static json_t *fn_equals(struct expr *e, json_t *args)
+{
+	(void)e;
+	return json_boolean(json_equal(arg(args, 0), arg(args, 1)));
+}
+
+static json_t *fn_empty(struct expr *e, json_t *args)
+{
+	json_t *v = arg(args, 0);
+
+	(void)e;
+	return json_boolean(json_is_null(v) || (json_is_string(v) && !json_string_length(v)) ||
+			    (json_is_array(v) && !json_array_size(v)) ||
+			    (json_is_object(v) && !json_object_size(v)));
+}
+
+/* The first argument that is not null; when that is unresolved, so is the
+ * answer (function() names it by the call). */
+static json_t *fn_coalesce(struct expr *e, json_t *args)
+{
+	json_t *v;
+	size_t i;
+
+	(void)e;
+	json_array_foreach(args, i, v)
+		if (!json_is_null(v))
+			return json_incref(v);
+	return json_null();
+}
+
+static json_t *fn_replace(struct expr *e, json_t *args)
+{
+	const char *s = str_arg(e, args, 0, "replace"), *old = s ? str_arg(e, args, 1, "replace") : NULL,
+		   *new = old ? str_arg(e, args, 2, "replace") : NULL, *hit;
+	size_t n_old, n_new;
+	struct sbuf b = { 0 };
+
+	if (!new)
+		return NULL;
+	n_old = json_string_length(arg(args, 1));
+	n_new = json_string_length(arg(args, 2));
+	if (!n_old)
+		return fail(e, "replace(): the text to replace is empty");
+	while ((hit = strstr(s, old))) {
+		if (sbuf_add(&b, s, (size_t)(hit - s), e->err) || sbuf_add(&b, new, n_new, e->err))
+			goto bad;
+		s = hit + n_old;
+	}
+	if (sbuf_add(&b, s, strlen(s), e->err))
+		goto bad;
+	return sbuf_finish(&b, e->err);
+bad:
+	free(b.s);
+	return NULL;
+}
+
+static json_t *fn_substring(struct expr *e, json_t *args)
+{
+	const char *s = str_arg(e, args, 0, "substring");
+	json_t *start = arg(args, 1), *len = arg(args, 2);
+	json_int_t total, from, count;
+	size_t n, off;
+
+	if (!s)
+		return NULL;
+	n = json_string_length(arg(args, 0));
+	total = cp_count(s, n);
+	if (!json_is_integer(start) || (len && !json_is_integer(len)))
+		return fail(e, "substring(): start and length must be integers");
+	from = json_integer_value(start);
+	count = len ? json_integer_value(len) : total - from;
+	if (from < 0 || count < 0 || from > total || count > total - from)
+		return fail(e, "substring(): %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
+			    " is outside a string of %" JSON_INTEGER_FORMAT " characters",
+			    from, count, total);
+	off = cp_offset(s, n, from);
+	return json_stringn(s + off, cp_offset(s + off, n - off, count));
+}
+
+static json_t *fn_length(struct expr *e, json_t *args)
+{
+	json_t *v = arg(args, 0);
+
+	if (json_is_string(v))
+		return json_integer(cp_count(json_string_value(v), json_string_length(v)));
+	if (json_is_array(v))
+		return json_integer((json_int_t)json_array_size(v));
+	if (json_is_object(v))
+		return json_integer((json_int_t)json_object_size(v));
+	return fail(e, "length(): not a string, list or object");
+}
+
+static json_t *first_last(struct expr *e, json_t *args, bool last)
+{
+	json_t *v = arg(args, 0);
+	const char *s = json_string_value(v);
+	size_t n, off;
+
+	if (json_is_array(v)) {
+		n = json_array_size(v);
+		return n ? json_incref(json_array_get(v, last ? n - 1 : 0)) : json_null();
+	}
+	if (!s)
+		return fail(e, "%s(): not a string or list", last ? "last" : "first");
+	n = json_string_length(v);
+	if (!n)
+		return json_string("");
+	off = last ? cp_offset(s, n, cp_count(s, n) - 1) : 0;
+	return json_stringn(s + off, last ? n - off : cp_offset(s, n, 1));
+}
+
+static json_t *fn_first(struct expr *e, json_t *args)
+{
+	return first_last(e, args, false);
+}
+
+static json_t *fn_last(struct expr *e, json_t *args)
+{
+	return first_last(e, args, true);
+}
+
+/* .NET String.Split(string[], None): at each position the first delimiter
+ * that matches, in the order given, ends a piece; empty pieces are kept. */
+static json_t *fn_split(struct expr *e, json_t *args)
+{
+	const char *s = str_arg(e, args, 0, "split"), *piece;
+	json_t *d = arg(args, 1), *delims, *out, *x;
+	size_t i, n;
+
+	if (!s)
+		return NULL;
+	delims = json_is_string(d) ? json_pack("[O]", d) : json_incref(d);
+	if (!json_is_array(delims)) {
+		json_decref(delims);
+		return fail(e, "split(): the delimiter is not a string or a list of strings");
+	}
+	if (!(out = json_array()))
+		goto nomem;
+	n = json_string_length(arg(args, 0));
+	for (piece = s, i = 0; i <= n; ) {
+		size_t k, dl = 0;
+
+		json_array_foreach(delims, k, x) {
+			if (!json_is_string(x)) {
+				json_decref(out);
+				json_decref(delims);
+				return fail(e, "split(): a delimiter is not a string");
+			}
+			dl = json_string_length(x);
+			if (dl && dl <= n - i && !memcmp(s + i, json_string_value(x), dl))
+				break;
+			dl = 0;
+		}
+		if (!dl && i < n) {
+			i++;
+			continue;
+		}
+		if (json_array_append_new(out, json_stringn(piece, (size_t)(s + i - piece))))
+			goto nomem;
+		i += dl ? dl : 1;
+		piece = s + i;
+		if (!dl)
+			break;
+	}
+	json_decref(delims);
+	return out;
+nomem:
+	json_decref(out);
+	json_decref(delims);
+	return nomem(e);
+}
+
+static json_t *fn_join(struct expr *e, json_t *args)
+{
+	json_t *list = arg(args, 0), *v;
+	const char *d = str_arg(e, args, 1, "join");
+	struct sbuf b = { 0 };
+	size_t i;
+
+	if (!d)
+		return NULL;
+	if (!json_is_array(list))
+		return fail(e, "join(): the first argument is not a list");
+	json_array_foreach(list, i, v)
+		if ((i && sbuf_add(&b, d, json_string_length(arg(args, 1)), e->err)) ||
+		    scalar_text(&b, v, "join", e->err)) {
+			free(b.s);
+			return NULL;
+		}
+	return sbuf_finish(&b, e->err);
+}
+
+static json_t *fn_base64(struct expr *e, json_t *args)
+{
+	const char *s = str_arg(e, args, 0, "base64");
+	size_t n;
+	char *enc;
+	json_t *v;
+
+	if (!s)
+		return NULL;
+	if (!(enc = gate_b64_encode((const unsigned char *)s, json_string_length(arg(args, 0)), &n,
+				    e->err)))
+		return NULL;
+	v = json_stringn(enc, n);
+	free(enc);
+	return v ? v : nomem(e);
+}
+
+static json_t *fn_base64tostring(struct expr *e, json_t *args)
+{
+	const char *s = str_arg(e, args, 0, "base64ToString");
+	unsigned char *dec;
+	size_t n;
+	json_t *v;
+
+	if (!s)
+		return NULL;
+	if (gate_b64_decode(&dec, &n, s, json_string_length(arg(args, 0)), e->err)) {
+		gate_err_prefix(e->err, "base64ToString()");
+		return NULL;
+	}
+	v = json_stringn((const char *)dec, n);
+	free(dec);
+	return v ? v : fail(e, "base64ToString(): the text is not UTF-8");
+}
+
+static json_t *fn_null(struct expr *e, json_t *args)
+{
+	(void)e, (void)args;
+	return json_null();
+}
+
+static json_t *fn_true(struct expr *e, json_t *args)
+{
+	(void)e, (void)args;
+	return json_true();
+}
+
+static json_t *fn_false(struct expr *e, json_t *args)
+{
+	(void)e, (void)args;
+	return json_false();
+}
+
+enum {
+	DEPLOYMENT_TIME = 1,    /* known only to ARM while deploying: always unresolved */
+	TAKES_UNRESOLVED = 2,   /* decides itself what unresolved arguments mean */
+};
+
+static const struct fn {
+	const char *name;
+	int min_args, max_args;         /* max -1: any */
+	unsigned flags;
+	json_t *(*call)(struct expr *e, json_t *args);
+} functions[] = {
+	{ "parameters", 1, 1, 0, fn_parameters },
+	{ "variables", 1, 1, 0, fn_variables },
+	{ "concat", 1, -1, 0, fn_concat },
+	{ "format", 1, -1, 0, fn_format },
+	{ "toLower", 1, 1, 0, fn_tolower },
+	{ "toUpper", 1, 1, 0, fn_toupper },
+	{ "string", 1, 1, 0, fn_string },
+	{ "int", 1, 1, 0, fn_int },
+	{ "bool", 1, 1, 0, fn_bool },
+	{ "if", 3, 3, TAKES_UNRESOLVED, fn_if },
+	{ "equals", 2, 2, 0, fn_equals },
+	{ "empty", 1, 1, 0, fn_empty },
+	{ "coalesce", 1, -1, TAKES_UNRESOLVED, fn_coalesce },
+	{ "replace", 3, 3, 0, fn_replace },
+	{ "substring", 2, 3, 0, fn_substring },
+	{ "length", 1, 1, 0, fn_length },
+	{ "first", 1, 1, 0, fn_first },
+	{ "last", 1, 1, 0, fn_last },
+	{ "split", 2, 2, 0, fn_split },
+	{ "join", 2, 2, 0, fn_join },
+	{ "base64", 1, 1, 0, fn_base64 },
+	{ "base64ToString", 1, 1, 0, fn_base64tostring },
+	{ "null", 0, 0, 0, fn_null },
+	{ "true", 0, 0, 0, fn_true },
+	{ "false", 0, 0, 0, fn_false },
+	{ "resourceGroup", 0, 1, DEPLOYMENT_TIME, NULL },
+	{ "deployment", 0, 0, DEPLOYMENT_TIME, NULL },
+	{ "subscription", 0, 1, DEPLOYMENT_TIME, NULL },
+	{ "environment", 0, 0, DEPLOYMENT_TIME, NULL },
+	/* ARM's hash behind these is not published; the ids they make are
+	 * rarely known before deploying anyway. */
+	{ "uniqueString", 1, -1, DEPLOYMENT_TIME, NULL },
+	{ "guid", 1, -1, DEPLOYMENT_TIME, NULL },
+	{ "utcNow", 0, 1, DEPLOYMENT_TIME, NULL },
+};
+
+static const struct fn *lookup_fn(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(functions) / sizeof(functions[0]); i++)
+		if (strlen(functions[i].name) == n && !strncasecmp(functions[i].name, name, n))
+			return &functions[i];
+	return NULL;
 }
 
 static void skip_ws(struct expr *e)
 {
 	while (e->p < e->end && (*e->p == ' ' || *e->p == '\t' || *e->p == '\n' || *e->p == '\r'))
 		e->p++;
+}
+
+static bool is_word(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
 }
 
 static json_t *parse(struct expr *e);
@@ -358,129 +869,172 @@ static json_t *string_literal(struct expr *e)
 
 static json_t *integer_literal(struct expr *e)
 {
+	const char *start = e->p;
 	char num[32];
-	size_t n = 0;
-	json_t *v;
+	size_t n;
+	long long v;
 
 	if (*e->p == '-')
-		num[n++] = *e->p++;
-	while (e->p < e->end && *e->p >= '0' && *e->p <= '9' && n < sizeof(num) - 1)
-		num[n++] = *e->p++;
-	num[n] = '\0';
-	if (n == 0 || (n == 1 && num[0] == '-')) {
+		e->p++;
+	while (e->p < e->end && *e->p >= '0' && *e->p <= '9')
+		e->p++;
+	n = (size_t)(e->p - start);
+	if (n == 0 || (n == 1 && *start == '-')) {
 		gate_err_set(e->err, GATE_EINPUT, "malformed number in expression '%.200s'", e->text);
 		return NULL;
 	}
-	v = json_integer(strtoll(num, NULL, 10));
-	if (!v)
-		gate_err_nomem(e->err);
-	return v;
-}
-
-enum fn { FN_PARAMETERS, FN_VARIABLES, FN_CONCAT, FN_FORMAT, FN_TOLOWER, FN_TOUPPER, FN_NONE };
-
-static enum fn lookup_fn(const char *name, size_t n)
-{
-	static const char *const names[] = {
-		[FN_PARAMETERS] = "parameters", [FN_VARIABLES] = "variables",
-		[FN_CONCAT] = "concat", [FN_FORMAT] = "format",
-		[FN_TOLOWER] = "toLower", [FN_TOUPPER] = "toUpper",
-	};
-	int i;
-
-	for (i = 0; i < FN_NONE; i++)
-		if (strlen(names[i]) == n && !strncasecmp(names[i], name, n))
-			return (enum fn)i;
-	return FN_NONE;
-}
-
-static json_t *call(struct expr *e, enum fn fn, json_t *args)
-{
-	json_t *name = json_array_get(args, 0);
-	size_t argc = json_array_size(args);
-
-	switch (fn) {
-	case FN_PARAMETERS:
-	case FN_VARIABLES:
-		if (argc != 1 || !json_is_string(name)) {
-			gate_err_set(e->err, GATE_EINPUT, "%s() takes one string",
-				     fn == FN_PARAMETERS ? "parameters" : "variables");
-			return NULL;
-		}
-		return (fn == FN_PARAMETERS ? parameter : variable)(e->a, json_string_value(name),
-								       json_string_length(name), e->err);
-	case FN_CONCAT:
-		if (!argc) {
-			gate_err_set(e->err, GATE_EINPUT, "concat() needs an argument");
-			return NULL;
-		}
-		return concat(args, e->err);
-	case FN_FORMAT:
-		return format(e, args);
-	case FN_TOLOWER:
-	case FN_TOUPPER:
-		return change_case(args, fn == FN_TOUPPER, e->err);
-	case FN_NONE:
-		break;
-	}
-	return NULL;
-}
-
-static json_t *function(struct expr *e)
-{
-	const char *name = e->p;
-	json_t *args, *arg, *v;
-	enum fn fn;
-	size_t n;
-
-	while (e->p < e->end && ((*e->p >= 'a' && *e->p <= 'z') || (*e->p >= 'A' && *e->p <= 'Z') ||
-				 (*e->p >= '0' && *e->p <= '9') || *e->p == '_'))
-		e->p++;
-	n = (size_t)(e->p - name);
-	if ((fn = lookup_fn(name, n)) == FN_NONE) {
-		unsupported(e, "function", name, n);
+	/* Out of range is an error, never a value saturated to 2^63 - 1. */
+	if (n >= sizeof(num) || (memcpy(num, start, n), num[n] = '\0', gate_arm_parse_int(&v, num))) {
+		gate_err_set(e->err, GATE_EINPUT, "integer '%.*s' out of range at column %d of '%.200s'",
+			     (int)(n > 40 ? 40 : n), start, column(e, start), e->text);
 		return NULL;
 	}
+	return json_integer(v);
+}
+
+/* .name or [index] after a value; a name is matched without case, as ARM
+ * does. */
+static json_t *access(struct expr *e, json_t *v, json_t *key)
+{
+	const char *name = json_string_value(key), *k;
+	json_t *m;
+
+	if (json_is_object(v) && name) {
+		json_object_foreach(v, k, m)
+			if (!strcasecmp(k, name))
+				return json_incref(m);
+		return fail(e, "no property '%s'", name);
+	}
+	if (json_is_array(v) && json_is_integer(key)) {
+		if (json_integer_value(key) < 0 ||
+		    (size_t)json_integer_value(key) >= json_array_size(v))
+			return fail(e, "index %" JSON_INTEGER_FORMAT " outside a list of %zu",
+				    json_integer_value(key), json_array_size(v));
+		return json_incref(json_array_get(v, (size_t)json_integer_value(key)));
+	}
+	return fail(e, "cannot take a property of this value");
+}
+
+static json_t *accessor(struct expr *e)
+{
+	const char *name;
+	json_t *key;
+
+	if (*e->p++ == '.') {
+		skip_ws(e);
+		for (name = e->p; e->p < e->end && is_word(*e->p); e->p++)
+			;
+		if (e->p == name)
+			return fail(e, "a property name must follow '.' at column %d",
+				    column(e, name));
+		return json_stringn(name, (size_t)(e->p - name));
+	}
+	if (!(key = parse(e)))
+		return NULL;
 	skip_ws(e);
-	if (e->p == e->end || *e->p != '(') {
-		gate_err_set(e->err, GATE_EINPUT, "expected '(' after '%.*s' in '%.200s'",
-			     (int)n, name, e->text);
-		return NULL;
+	if (e->p == e->end || *e->p != ']') {
+		json_decref(key);
+		return fail(e, "missing ']' at column %d", column(e, e->p));
 	}
 	e->p++;
-	if (!(args = json_array())) {
-		gate_err_nomem(e->err);
-		return NULL;
-	}
+	return key;
+}
+
+static json_t *parse_args(struct expr *e, const struct fn *fn, const char *name, size_t n,
+			  bool *any_unresolved)
+{
+	json_t *args = json_array(), *a;
+	size_t argc;
+
+	if (!args)
+		return nomem(e);
 	skip_ws(e);
 	while (e->p < e->end && *e->p != ')') {
-		if (!(arg = parse(e)) || json_array_append_new(args, arg))
+		if (!(a = parse(e)) || json_array_append_new(args, a))
 			goto bad;
+		*any_unresolved |= is_unresolved(a);
 		skip_ws(e);
 		if (e->p < e->end && *e->p == ',') {
 			e->p++;
 			skip_ws(e);
 		} else if (e->p < e->end && *e->p != ')') {
-			gate_err_set(e->err, GATE_EINPUT, "expected ',' or ')' in '%.200s'", e->text);
+			fail(e, "expected ',' or ')' at column %d", column(e, e->p));
 			goto bad;
 		}
 	}
 	if (e->p == e->end) {
-		gate_err_set(e->err, GATE_EINPUT, "missing ')' in '%.200s'", e->text);
+		fail(e, "missing ')'");
 		goto bad;
 	}
 	e->p++;
-	skip_ws(e);
-	if (e->p < e->end && (*e->p == '.' || *e->p == '[')) {
-		unsupported(e, "property access", e->p, (size_t)(e->end - e->p));
+	argc = json_array_size(args);
+	if (argc < (size_t)fn->min_args || (fn->max_args >= 0 && argc > (size_t)fn->max_args)) {
+		fail(e, "%.*s() takes %d%s argument%s, not %zu", (int)n, name, fn->min_args,
+		     fn->max_args < 0 ? " or more" : fn->max_args > fn->min_args ? " or more" : "",
+		     fn->min_args == 1 && fn->max_args == 1 ? "" : "s", argc);
 		goto bad;
 	}
-	v = call(e, fn, args);
-	json_decref(args);
-	return v;
+	return args;
 bad:
 	json_decref(args);
 	return NULL;
+}
+
+/* A call and the properties taken of its result.  A deployment-time
+ * function, or unresolved arguments, make it unresolved as a whole, named
+ * by its own text: "⟨concat(resourceGroup().name, '-x')⟩". */
+static json_t *function(struct expr *e)
+{
+	const char *name = e->p;
+	const struct fn *fn;
+	bool unres = false;
+	json_t *args, *v = NULL, *key, *next;
+	size_t n;
+
+	while (e->p < e->end && is_word(*e->p))
+		e->p++;
+	n = (size_t)(e->p - name);
+	if (!(fn = lookup_fn(name, n))) {
+		unsupported(e, "function", name, n);
+		return NULL;
+	}
+	skip_ws(e);
+	if (e->p == e->end || *e->p != '(')
+		return fail(e, "expected '(' after '%.*s'", (int)n, name);
+	e->p++;
+	if (!(args = parse_args(e, fn, name, n, &unres)))
+		return NULL;
+	if (fn->flags & DEPLOYMENT_TIME || (unres && !(fn->flags & TAKES_UNRESOLVED))) {
+		unres = true;
+	} else {
+		v = fn->call(e, args);
+		/* if() and coalesce() answer with one argument; when that is
+		 * unresolved, what it stands for is the whole call. */
+		unres = (fn->flags & TAKES_UNRESOLVED) && is_unresolved(v);
+		if (!v || (!unres && charge(e->a, v, e->err))) {
+			json_decref(v);
+			json_decref(args);
+			return NULL;
+		}
+	}
+	json_decref(args);
+	skip_ws(e);
+	while (e->p < e->end && (*e->p == '.' || *e->p == '[')) {
+		if (!(key = accessor(e))) {
+			json_decref(v);
+			return NULL;
+		}
+		unres |= is_unresolved(v);
+		next = unres ? NULL : access(e, v, key);
+		json_decref(key);
+		json_decref(v);
+		if (!unres && !(v = next))
+			return NULL;
+		skip_ws(e);
+	}
+	if (!unres)
+		return v;
+	return unresolved(name, (size_t)(e->p - name), e->err);
 }
 
 static json_t *parse(struct expr *e)
@@ -587,7 +1141,7 @@ out:
 	return out;
 }
 
-int gate_arm_new(gate_arm **out, json_t *tmpl, json_t *params, gate_err *err)
+int gate_arm_new(gate_arm **out, json_t *tmpl, json_t *params, size_t input_size, gate_err *err)
 {
 	json_t *given;
 	gate_arm *a;
@@ -597,6 +1151,11 @@ int gate_arm_new(gate_arm **out, json_t *tmpl, json_t *params, gate_err *err)
 		free(a);
 		return gate_err_nomem(err);
 	}
+	a->budget = input_size > SIZE_MAX / GATE_EXPAND_FACTOR ? SIZE_MAX
+							       : input_size * GATE_EXPAND_FACTOR;
+	if (a->budget < GATE_MIN_EXPAND_SIZE)
+		a->budget = GATE_MIN_EXPAND_SIZE;
+	a->budget_size = a->budget;
 	/* A deployment parameters file wraps them in "parameters"; some
 	 * hand-made ones are the bare object. */
 	given = json_object_get(params, "parameters");
@@ -620,8 +1179,13 @@ int gate_arm_eval(gate_arm *a, json_t **out, bool *raw, json_t *v, gate_err *err
 		*out = json_incref(v);
 		return 0;
 	}
-	*out = eval_string(a, v, err);
-	return *out ? 0 : -1;
+	/* Every use of a value counts: the caller copies it. */
+	if (!(*out = eval_string(a, v, err)) || charge(a, *out, err)) {
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void gate_arm_free(gate_arm *a)

@@ -33,11 +33,6 @@ int gate_input_format_parse(enum gate_input_format *out, const char *name, gate_
 			    "aci-json, aci-yaml, k8s, rego, base64)", name);
 }
 
-const char *gate_input_format_name(enum gate_input_format f)
-{
-	return format_names[f];
-}
-
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -123,7 +118,12 @@ static int bare_policy(struct gate_model *m, const char *name, const char *buf, 
 			return rc;
 		}
 	}
-	return gate_policy_parse(&g->policy, buf, len, err);
+	if (gate_policy_parse(&g->policy, buf, len, err))
+		return -1;
+	/* Read as policy text, a legacy JSON policy is labelled as such. */
+	if (g->policy->dialect == GATE_DIALECT_LEGACY_JSON)
+		m->format = gate_policy_dialect_name(GATE_DIALECT_LEGACY_JSON);
+	return 0;
 }
 
 static enum gate_input_format detect(const char *buf, size_t len)

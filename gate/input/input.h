@@ -24,7 +24,6 @@ enum gate_input_format {
 /* "auto", "arm", "aci-json", "aci-yaml", "k8s", "rego", "base64".
  * Returns 0, or -1 with err set. */
 int gate_input_format_parse(enum gate_input_format *out, const char *name, gate_err *err);
-const char *gate_input_format_name(enum gate_input_format f);
 
 /* Reads len bytes called name into the zeroed *m.  params may be NULL.
  * Detection when f is AUTO: JSON is a template, a deployed group or a

@@ -16,18 +16,48 @@ const char *const gate_policy_flag_names[GATE_FLAG_COUNT] = {
 
 bool gate_model_is_sidecar_image(const char *image)
 {
-	/* confcom compares the whole repository, image.split(":")[0], with
-	 * sidecar_base_names: all under mcr.microsoft.com/aci/ but
-	 * k8s.gcr.io/pause.  Matching parts of names would also take a user's
-	 * "contoso.azurecr.io/misc-proxy" for ACI's sc-proxy. */
-	static const char pause[] = "k8s.gcr.io/pause";
+	/* confcom's internal_config.json sidecar_base_names; confcom compares
+	 * the whole repository, image.split(":")[0], with them.  Matching
+	 * prefixes or parts would also take a user's workload for ACI's. */
+	static const char *const sidecar_base_names[] = {
+		"mcr.microsoft.com/aci/msi-atlas-adapter",
+		"mcr.microsoft.com/aci/atlas-mount-azure-file-volume",
+		"mcr.microsoft.com/aci/atlas-mount-secrets-volume",
+		"mcr.microsoft.com/aci/atlas-netstats",
+		"mcr.microsoft.com/aci/atlas-mount-resolv-conf",
+		"mcr.microsoft.com/aci/atlas-mount-gitrepo-volume",
+		"k8s.gcr.io/pause",
+		"mcr.microsoft.com/aci/sc-proxy",
+		"mcr.microsoft.com/aci/vk-metrics-sidecar",
+	};
+	size_t i, n;
 
 	if (!image)
 		return false;
-	if (!strncmp(image, "mcr.microsoft.com/aci/", 22))
-		return true;
-	return strcspn(image, ":@") == sizeof(pause) - 1 &&
-	       !strncmp(image, pause, sizeof(pause) - 1);
+	n = strcspn(image, ":@");
+	for (i = 0; i < sizeof(sidecar_base_names) / sizeof(sidecar_base_names[0]); i++)
+		if (strlen(sidecar_base_names[i]) == n && !strncmp(image, sidecar_base_names[i], n))
+			return true;
+	return false;
+}
+
+bool gate_value_is_unresolved(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, o = sizeof(GATE_UNRESOLVED_OPEN) - 1,
+	       c = sizeof(GATE_UNRESOLVED_CLOSE) - 1;
+
+	return n >= o + c && !memcmp(s, GATE_UNRESOLVED_OPEN, o) &&
+	       !memcmp(s + n - c, GATE_UNRESOLVED_CLOSE, c);
+}
+
+const char *gate_strv_unresolved(const struct gate_strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (gate_value_is_unresolved(sv->v[i]))
+			return sv->v[i];
+	return NULL;
 }
 
 void gate_policy_free(struct gate_policy *p)

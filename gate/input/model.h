@@ -21,6 +21,25 @@
  * (internal_config.json default_containers); not an image in any template. */
 #define GATE_PAUSE_LAYER "16b514057a06ad665f92c02863aca074fd5976c755d26bff16365299169e8415"
 
+/*
+ * A value that exists only at deployment time (a parameter without a value,
+ * resourceGroup().name, uniqueString(...), and whatever is computed from
+ * them) is kept as the text of what it stands for between U+27E8 and
+ * U+27E9, e.g. "\u27e8parameters('containerGroupName')\u27e9".  The brackets
+ * mark it rather than a flag per field: such a value can land in any string
+ * (group name, image, env value, command word) and must stay visible where
+ * it lands.  A literal that happens to be bracketed reads as unresolved too,
+ * which can only make a container unverified, never pass it.
+ */
+#define GATE_UNRESOLVED_OPEN  "\xe2\x9f\xa8"     /* U+27E8 */
+#define GATE_UNRESOLVED_CLOSE "\xe2\x9f\xa9"     /* U+27E9 */
+
+/* Whether s (NULL is fine) is an unresolved value as above. */
+bool gate_value_is_unresolved(const char *s);
+
+/* The first unresolved word of sv, or NULL. */
+const char *gate_strv_unresolved(const struct gate_strv *sv);
+
 /* ---- policy side (POLICY-FORMAT.md section 1) ---- */
 
 /* Most severe first: a policy gets the first class that applies, and every
@@ -116,7 +135,8 @@ struct gate_policy {
 
 struct gate_env {
 	char *name;
-	char *value;                /* NULL: K8s valueFrom, unknown until run time */
+	char *value;                /* NULL: K8s valueFrom, unknown until run time;
+					 * may be unresolved (gate_value_is_unresolved) */
 	bool secure;                /* ARM secureValue */
 };
 
@@ -138,7 +158,8 @@ struct gate_security_context {
 
 struct gate_container {
 	char *name;
-	char *image;                /* after parameter and variable substitution */
+	char *image;                /* after parameter and variable substitution;
+					 * may be unresolved, as may command words */
 	struct gate_strv command;
 	bool has_command;
 	struct gate_strv args;      /* Kubernetes only */
@@ -156,7 +177,7 @@ struct gate_container {
 };
 
 struct gate_group {
-	char *name;
+	char *name;                 /* may be unresolved: where then names the group */
 	char *where;                /* e.g. "resources[0]", "document 2 (Deployment)" */
 	bool has_policy;            /* a ccePolicy field or annotation exists */
 	bool confidential;          /* sku Confidential, confidentialComputeProperties, or the VN2 annotation */
@@ -167,7 +188,8 @@ struct gate_group {
 
 struct gate_model {
 	char *file;
-	const char *format;         /* gate_input_format_name() */
+	const char *format;         /* the input format's name, or "legacy-json" for a
+				 * bare legacy JSON policy */
 	struct gate_group *groups;
 	size_t groups_count;
 };
@@ -180,8 +202,10 @@ void gate_model_free(struct gate_model *m);
 /* Frees the policy and what it owns.  NULL is fine. */
 void gate_policy_free(struct gate_policy *p);
 
-/* ACI's own sidecar images (confcom sidecar_base_names) and the images
- * under mcr.microsoft.com/aci/, which the infra fragment covers. */
+/* ACI's own sidecar images: confcom's sidecar_base_names exactly, compared
+ * with the repository part of the reference (other images under
+ * mcr.microsoft.com/aci/, such as aci-confidential-helloworld, are
+ * workloads). */
 bool gate_model_is_sidecar_image(const char *image);
 
 const char *gate_policy_class_name(enum gate_policy_class c);

@@ -32,6 +32,7 @@ struct scan {
 	const char *start, *p, *end;
 	int depth;
 	size_t refs;            /* data.* references met in the current value */
+	size_t params;          /* fragment parameter() calls among them */
 	gate_err *err;
 	/* The last position computed: positions are asked for in text order,
 	 * so counting on from there keeps the scan linear. */
@@ -318,6 +319,36 @@ static json_t *parse_number(struct scan *s)
 	return v;
 }
 
+/* parameter("name") and a .field after it: a fragment's value filled in
+ * when the fragment is specialised (hcsshim parameters_api), kept as its
+ * text and counted as a reference, since it is not a literal. */
+static json_t *parse_parameter(struct scan *s, const char *at)
+{
+	json_t *name, *v;
+
+	s->p++;
+	skip_space(s, true);
+	if (s->p == s->end || *s->p != '"' || !(name = parse_string(s)))
+		return s->p < s->end && *s->p != '"'
+		       ? (fail(s, s->p, "parameter() takes a string"), NULL) : NULL;
+	json_decref(name);
+	skip_space(s, true);
+	if (s->p == s->end || *s->p != ')') {
+		fail(s, s->p, "expected ')' after parameter(\"...\"");
+		return NULL;
+	}
+	s->p++;
+	while (s->p + 1 < s->end && *s->p == '.' && is_ident_start(s->p[1]))
+		for (s->p++; s->p < s->end && is_ident(*s->p); s->p++)
+			;
+	s->refs++;
+	s->params++;
+	v = json_stringn(at, (size_t)(s->p - at));
+	if (!v)
+		gate_err_nomem(s->err);
+	return v;
+}
+
 /* true, false, null, or a reference such as data.framework.errors, kept as
  * its text: the scanner reads literals and records that a value is not one. */
 static json_t *parse_word(struct scan *s)
@@ -336,6 +367,8 @@ static json_t *parse_word(struct scan *s)
 		return json_false();
 	if (n == 4 && !memcmp(at, "null", 4))
 		return json_null();
+	if (n == 9 && !memcmp(at, "parameter", 9) && s->p < s->end && *s->p == '(')
+		return parse_parameter(s, at);
 	if (s->p < s->end && (*s->p == '(' || *s->p == '[')) {
 		fail(s, s->p, "not a literal: '%.*s%c'", (int)n, at, *s->p);
 		return NULL;
@@ -927,6 +960,8 @@ static bool is_framework_rule(const struct rego *r, json_t *v, const char *name,
 	       !memcmp(ref, prefix, len) && !memcmp(ref + len, name, n);
 }
 
+static int parse_version(const char *s, unsigned v[3]);
+
 static int bind(struct rego *r, const char *name, size_t n, json_t *v, const char *stmt)
 {
 	struct gate_policy *p = r->p;
@@ -948,7 +983,14 @@ static int bind(struct rego *r, const char *name, size_t n, json_t *v, const cha
 	switch (b) {
 	case B_API:
 		p->svn_spelling = svn_spelling;
-		return string_or_number(&p->api_version, v, "api_version", err);
+		if (string_or_number(&p->api_version, v, "api_version", err))
+			return -1;
+		/* Without a version the points it predates cannot be told, so
+		 * the policy must not read as normal. */
+		if (parse_version(p->api_version, (unsigned[3]){ 0 }))
+			return add_note(r, stmt, "api_version '%.40s' is not MAJOR.MINOR.PATCH",
+					p->api_version);
+		return 0;
 	case B_FRAMEWORK:
 		return string_or_number(&p->framework_version, v, "framework_version", err);
 	case B_SVN:
@@ -1042,12 +1084,18 @@ static int scan_statement(struct rego *r)
 	value_at = s->p;
 	s->err = &verr;
 	s->refs = 0;
+	s->params = 0;
 	s->depth = 0;
 	v = parse_value(s);
 	s->err = r->err;
 	if (verr.code == GATE_EVERIFY)
 		return gate_err_set(r->err, verr.code, "%s", verr.msg);
 	whole = v && at_line_end(s);
+	if (whole && s->params) {
+		json_decref(v);
+		return not_read(r, stmt, "fragment parameter() calls, filled in only when the "
+				"fragment is specialised");
+	}
 	if (must_read(name, n) && (!whole || s->refs)) {
 		if (!v)
 			gate_err_set(r->err, GATE_EINPUT, "%s", verr.msg);
@@ -1161,36 +1209,68 @@ static int scan_rego(struct gate_policy *p, struct scan *s, gate_err *err)
 	return classify(p, r.open, r.shell, r.unread, !r.has_containers, err);
 }
 
-/* Legacy arrays are {"length": N, "elements": {"0": ..., "N-1": ...}}. */
+/* Legacy arrays are {"length": N, "elements": {"0": ..., "N-1": ...}}, and
+ * Azure serves an empty one as "elements": null, some writers a plain
+ * list.  Returns 1 with the elements in order in a new list *out, 0 when v
+ * is no such array, or -1 with err set. */
+static int legacy_list(json_t **out, json_t *v, gate_err *err)
+{
+	json_t *len, *elems, *e;
+	char idx[32];
+	size_t i, n;
+
+	if (!json_is_object(v) || json_object_size(v) != 2 ||
+	    !json_is_integer(len = json_object_get(v, "length")) ||
+	    !(elems = json_object_get(v, "elements")))
+		return 0;
+	if (!json_is_object(elems) && !json_is_array(elems) && !json_is_null(elems))
+		return gate_err_set(err, GATE_EINPUT, "'elements' is not an object, a list or null");
+	n = json_is_object(elems) ? json_object_size(elems) : json_array_size(elems);
+	if (json_integer_value(len) != (json_int_t)n)
+		return gate_err_set(err, GATE_EINPUT, "'length' %" JSON_INTEGER_FORMAT
+				    " but %zu elements", json_integer_value(len), n);
+	if (json_is_array(elems)) {
+		*out = json_incref(elems);
+		return 1;
+	}
+	if (!(*out = json_array()))
+		return gate_err_nomem(err);
+	for (i = 0; i < n; i++) {
+		snprintf(idx, sizeof(idx), "%zu", i);
+		if (!(e = json_object_get(elems, idx))) {
+			json_decref(*out);
+			return gate_err_set(err, GATE_EINPUT, "element '%s' missing", idx);
+		}
+		if (json_array_append(*out, e)) {
+			json_decref(*out);
+			return gate_err_nomem(err);
+		}
+	}
+	return 1;
+}
+
 static json_t *unmap(json_t *v, int depth, gate_err *err)
 {
-	json_t *len, *elems, *out, *e;
+	json_t *out, *e, *list;
 	const char *key;
-	size_t i, n;
-	char idx[32];
+	size_t i;
+	int rc;
 
 	if (depth > GATE_MAX_NESTING_DEPTH) {
 		gate_err_set(err, GATE_EINPUT, "nested deeper than %d", GATE_MAX_NESTING_DEPTH);
 		return NULL;
 	}
-	if (json_is_object(v) && json_object_size(v) == 2 &&
-	    json_is_integer(len = json_object_get(v, "length")) &&
-	    json_is_object(elems = json_object_get(v, "elements"))) {
-		n = json_object_size(elems);
-		if (json_integer_value(len) != (json_int_t)n) {
-			gate_err_set(err, GATE_EINPUT, "'length' %" JSON_INTEGER_FORMAT
-				     " but %zu elements", json_integer_value(len), n);
-			return NULL;
-		}
+	if ((rc = legacy_list(&list, v, err)) < 0)
+		return NULL;
+	if (rc) {
+		out = unmap(list, depth + 1, err);
+		json_decref(list);
+		return out;
+	}
+	if (json_is_array(v)) {
 		if (!(out = json_array()))
 			goto nomem;
-		for (i = 0; i < n; i++) {
-			snprintf(idx, sizeof(idx), "%zu", i);
-			if (!(e = json_object_get(elems, idx))) {
-				json_decref(out);
-				gate_err_set(err, GATE_EINPUT, "element '%s' missing", idx);
-				return NULL;
-			}
+		json_array_foreach(v, i, e) {
 			if (!(e = unmap(e, depth + 1, err))) {
 				json_decref(out);
 				return NULL;
@@ -1298,6 +1378,50 @@ bad:
 	return gate_err_set(err, GATE_EINPUT, "policy is not text: invalid UTF-8 at offset %zu", i);
 }
 
+/* An unfilled "@@NAME@@" of a policy template (hcsshim's test policies,
+ * confcom's own templates): the text of a policy that was never generated. */
+static int refuse_placeholder(struct scan *s)
+{
+	const char *q, *name;
+	size_t n;
+	unsigned line, col;
+
+	for (q = s->start; (q = memchr(q, '@', (size_t)(s->end - q))); q++) {
+		if (s->end - q < 5 || q[1] != '@')
+			continue;
+		name = q + 2;
+		n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		if (n && n < (size_t)(s->end - name) - 1 && name[n] == '@' && name[n + 1] == '@') {
+			position(s, q, &line, &col);
+			return gate_err_set(s->err, GATE_EINPUT, "placeholder '@@%.*s@@' at line %u, "
+					    "column %u: the policy was never generated from its "
+					    "template", (int)(n > 60 ? 60 : n), name, line, col);
+		}
+	}
+	return 0;
+}
+
+/* Whether the text binds name at the start of a line, as Windows policies
+ * bind mount_cims. */
+static bool binds(const struct scan *s, const char *name)
+{
+	size_t n = strlen(name);
+	const char *line = s->start, *t;
+
+	while (line && (size_t)(s->end - line) > n) {
+		if (!memcmp(line, name, n)) {
+			for (t = line + n; t < s->end && (*t == ' ' || *t == '\t'); t++)
+				;
+			if (t < s->end && (*t == '=' || (*t == ':' && t + 1 < s->end && t[1] == '=')))
+				return true;
+		}
+		line = memchr(line, '\n', (size_t)(s->end - line));
+		if (line)
+			line++;
+	}
+	return false;
+}
+
 int gate_policy_parse(struct gate_policy **out, const char *text, size_t len, gate_err *err)
 {
 	struct gate_policy *p;
@@ -1311,8 +1435,12 @@ int gate_policy_parse(struct gate_policy **out, const char *text, size_t len, ga
 	if (len > GATE_MAX_POLICY_SIZE)
 		return gate_err_set(err, GATE_EINPUT, "policy of %zu bytes is larger than %u",
 				    len, GATE_MAX_POLICY_SIZE);
-	if (check_text((const unsigned char *)text, len, err))
+	if (check_text((const unsigned char *)text, len, err) || refuse_placeholder(&s))
 		return -1;
+	if (binds(&s, "mount_cims"))
+		return gate_err_set(err, GATE_EINPUT, "a policy for Windows containers (it binds "
+				    "'mount_cims'): out of scope, gate reads Linux confidential "
+				    "container policies");
 	if (!(p = calloc(1, sizeof(*p))))
 		return gate_err_nomem(err);
 	for (i = 0; i < GATE_FLAG_COUNT; i++)
@@ -1356,6 +1484,12 @@ int gate_policy_decode(struct gate_policy **out, const char *b64, size_t len, ga
 	*out = NULL;
 	if (len > GATE_MAX_POLICY_SIZE / 3 * 4 + 4)
 		return gate_err_set(err, GATE_EINPUT, "ccePolicy of %zu bytes is too large", len);
+	/* "<base64-std-encoded-string>" and the like stand where confcom
+	 * writes the policy; '<' is no base64, so name it rather than it. */
+	if (len > 2 && b64[0] == '<' && b64[len - 1] == '>')
+		return gate_err_set(err, GATE_EINPUT, "placeholder '%.*s': the policy was never "
+				    "generated (az confcom acipolicygen writes it)",
+				    (int)(len > 80 ? 80 : len), b64);
 	if (gate_b64_decode(&text, &size, b64, len, err))
 		return -1;
 	rc = gate_policy_parse(out, (const char *)text, size, err);

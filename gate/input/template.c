@@ -35,12 +35,43 @@ static int resolve(json_t **out, gate_arm **sub, gate_arm *arm, json_t *v, gate_
 	return 0;
 }
 
+/* obj[key] with the key's case ignored, as ARM ignores it.  Two spellings
+ * of one key are refused: each reader could take a different one. */
+static int member(json_t **out, json_t *obj, const char *key, gate_err *err)
+{
+	const char *k, *found = NULL;
+	json_t *v;
+
+	if ((*out = json_object_get(obj, key)) && json_object_size(obj) < 2)
+		return 0;
+	*out = NULL;
+	json_object_foreach(obj, k, v) {
+		if (strcasecmp(k, key))
+			continue;
+		if (found)
+			return gate_err_set(err, GATE_EINPUT, "'%s' and '%s': one property spelled "
+					    "twice", found, k);
+		found = k;
+		*out = v;
+	}
+	return 0;
+}
+
 int gate_template_get(json_t **out, gate_arm **sub, gate_arm *arm, json_t *obj, const char *key,
 		      gate_err *err)
 {
-	if (resolve(out, sub, arm, json_object_get(obj, key), err))
+	json_t *v;
+
+	if (member(&v, obj, key, err) || resolve(out, sub, arm, v, err))
 		return gate_err_prefix(err, "%s", key);
 	return 0;
+}
+
+bool gate_template_has(json_t *obj, const char *key)
+{
+	json_t *v;
+
+	return !member(&v, obj, key, NULL) && v;
 }
 
 int gate_template_string(char **out, gate_arm *arm, json_t *obj, const char *key, gate_err *err)
@@ -102,16 +133,24 @@ static int get_strv(struct gate_strv *out, bool *present, gate_arm *arm, json_t 
 
 static int get_bool(int *out, gate_arm *arm, json_t *obj, const char *key, gate_err *err)
 {
+	const char *s;
 	json_t *v;
-	int rc;
+	int rc = 0;
 
 	*out = -1;
 	if (gate_template_get(&v, NULL, arm, obj, key, err))
 		return -1;
 	if (!v)
 		return 0;
-	*out = json_is_true(v);
-	rc = json_is_boolean(v) ? 0 : gate_err_set(err, GATE_EINPUT, "%s: not a boolean", key);
+	s = json_string_value(v);
+	/* ARM takes "true" and "false" strings where it wants a boolean. */
+	if (json_is_boolean(v) || (s && (!strcasecmp(s, "true") || !strcasecmp(s, "false"))))
+		*out = json_is_true(v) || (s && !strcasecmp(s, "true"));
+	else if (s && gate_value_is_unresolved(s))
+		rc = gate_err_set(err, GATE_EINPUT, "%s: %s is known only when deploying, "
+				  "and the gate needs it", key, s);
+	else
+		rc = gate_err_set(err, GATE_EINPUT, "%s: not a boolean", key);
 	json_decref(v);
 	return rc;
 }
@@ -127,9 +166,11 @@ static int get_int(bool *has, long long *out, gate_arm *arm, json_t *obj, const 
 		return -1;
 	if (!v)
 		return 0;
-	if (json_is_integer(v)) {
+	/* and decimal strings where it wants a number */
+	if (json_is_integer(v) || (json_is_string(v) && !gate_arm_parse_int(out, json_string_value(v)))) {
 		*has = true;
-		*out = json_integer_value(v);
+		if (json_is_integer(v))
+			*out = json_integer_value(v);
 	} else {
 		rc = gate_err_set(err, GATE_EINPUT, "%s: not an integer", key);
 	}
@@ -230,59 +271,25 @@ int gate_template_policy(struct gate_group *g, const char *b64, size_t len, gate
  * itself in the az CLI's flattened output. */
 static json_t *fields(json_t *obj)
 {
-	json_t *props = json_object_get(obj, "properties");
+	json_t *props;
 
+	if (member(&props, obj, "properties", NULL))
+		props = NULL;
 	return json_is_object(props) ? props : obj;
 }
 
-/* Each volume's kind, by name: its key other than "name" (azureFile,
- * emptyDir, secret, ...).  Built once per group, so that mounts are
- * joined to volumes in linear time. */
-static int volume_types(json_t **out, gate_arm *arm, json_t *spec, gate_err *err)
-{
-	json_t *list, *v, *vol = NULL, *m, *types;
-	gate_arm *sub, *vol_sub;
-	const char *key, *type;
-	char *name = NULL;
-	size_t i;
-	int rc = 0;
+/* Reads one item of a list; may set *name to say which item failed. */
+typedef int item_fn(void *ctx, json_t *item, gate_arm *arm, const char **name, gate_err *err);
 
-	if (!(*out = types = json_object()))
-		return gate_err_nomem(err);
-	if (gate_template_get(&list, &sub, arm, spec, "volumes", err))
-		return -1;
-	if (list && !json_is_array(list))
-		rc = gate_err_set(err, GATE_EINPUT, "volumes: not a list");
-	json_array_foreach(list, i, v) {
-		if (resolve(&vol, &vol_sub, sub, v, err) ||
-		    gate_template_string(&name, vol_sub, vol, "name", err))
-			rc = gate_err_prefix(err, "volumes[%zu]", i);
-		else if (name && json_object_get(types, name))
-			rc = gate_err_set(err, GATE_EINPUT, "volumes[%zu]: '%s' again", i, name);
-		type = NULL;
-		json_object_foreach(vol, key, m)
-			if (!type && strcmp(key, "name"))
-				type = key;
-		if (!rc && name && type && json_object_set_new(types, name, json_string(type)))
-			rc = gate_err_nomem(err);
-		free(name);
-		name = NULL;
-		json_decref(vol);
-		vol = NULL;
-		if (rc)
-			break;
-	}
-	json_decref(list);
-	return rc;
-}
-
-/* ACI's environmentVariables carry value or secureValue; Kubernetes' env
- * carries value or valueFrom, which only the cluster can resolve. */
-static int read_env(struct gate_container *c, gate_arm *arm, json_t *obj, gate_err *err)
+/* Calls fn on each item of the list obj[key] (absent is fine), with the
+ * evaluator for the item's members; errors name the item: "key[i]", or
+ * "noun 'name' (key[i])" once fn has found its name. */
+static int each_item(gate_arm *arm, json_t *obj, const char *key, const char *noun, item_fn *fn,
+		     void *ctx, gate_err *err)
 {
-	const char *key = json_object_get(obj, "env") ? "env" : "environmentVariables";
 	json_t *list, *e, *item = NULL;
 	gate_arm *sub, *item_sub;
+	const char *name;
 	size_t i;
 	int rc = 0;
 
@@ -291,71 +298,97 @@ static int read_env(struct gate_container *c, gate_arm *arm, json_t *obj, gate_e
 	if (list && !json_is_array(list))
 		rc = gate_err_set(err, GATE_EINPUT, "%s: not a list", key);
 	json_array_foreach(list, i, e) {
-		struct gate_env *env;
-
+		name = NULL;
 		if (rc)
 			break;
-		if (!(env = gate_array_push(&c->env, &c->env_count, sizeof(*env), err)))
-			rc = -1;
-		else if (resolve(&item, &item_sub, sub, e, err) ||
-			 gate_template_string(&env->name, item_sub, item, "name", err) ||
-			 gate_template_string(&env->value, item_sub, item, "value", err))
-			rc = gate_err_prefix(err, "%s[%zu]", key, i);
-		else if (!env->value && json_object_get(item, "secureValue")) {
-			env->secure = true;
-			if (gate_template_string(&env->value, item_sub, item, "secureValue", err))
-				rc = gate_err_prefix(err, "%s[%zu]", key, i);
-		}
-		if (!rc && !env->name)
-			rc = gate_err_set(err, GATE_EINPUT, "%s[%zu]: no 'name'", key, i);
+		rc = resolve(&item, &item_sub, sub, e, err) || fn(ctx, item, item_sub, &name, err);
+		if (rc && noun && name)
+			gate_err_prefix(err, "%s '%s' (%s[%zu])", noun, name, key, i);
+		else if (rc)
+			gate_err_prefix(err, "%s[%zu]", key, i);
 		json_decref(item);
 		item = NULL;
 	}
 	json_decref(list);
+	return rc ? -1 : 0;
+}
+
+/* Each volume's kind, by name: its key other than "name" (azureFile,
+ * emptyDir, secret, ...).  Built once per group, so that mounts are
+ * joined to volumes in linear time. */
+static int volume_type(void *ctx, json_t *vol, gate_arm *arm, const char **unused, gate_err *err)
+{
+	json_t *types = ctx, *m;
+	const char *key, *type = NULL;
+	char *name;
+	int rc = 0;
+
+	(void)unused;
+	if (gate_template_string(&name, arm, vol, "name", err))
+		return -1;
+	if (name && json_object_get(types, name))
+		rc = gate_err_set(err, GATE_EINPUT, "'%s' again", name);
+	json_object_foreach(vol, key, m)
+		if (!type && strcasecmp(key, "name"))
+			type = key;
+	if (!rc && name && type && json_object_set_new(types, name, json_string(type)))
+		rc = gate_err_nomem(err);
+	free(name);
 	return rc;
 }
 
-static int read_mounts(struct gate_container *c, gate_arm *arm, json_t *obj, json_t *types,
-		       gate_err *err)
+/* ACI's environmentVariables carry value or secureValue; Kubernetes' env
+ * carries value or valueFrom, which only the cluster can resolve. */
+static int env_item(void *ctx, json_t *item, gate_arm *arm, const char **unused, gate_err *err)
 {
-	json_t *list, *m, *item = NULL;
-	gate_arm *sub, *item_sub;
-	size_t i;
-	int ro, rc = 0;
+	struct gate_container *c = ctx;
+	struct gate_env *env;
 
-	if (gate_template_get(&list, &sub, arm, obj, "volumeMounts", err))
+	(void)unused;
+	if (!(env = gate_array_push(&c->env, &c->env_count, sizeof(*env), err)) ||
+	    gate_template_string(&env->name, arm, item, "name", err) ||
+	    gate_template_string(&env->value, arm, item, "value", err))
 		return -1;
-	if (list && !json_is_array(list))
-		rc = gate_err_set(err, GATE_EINPUT, "volumeMounts: not a list");
-	json_array_foreach(list, i, m) {
-		struct gate_mount *mnt;
-		const char *type;
-
-		if (rc)
-			break;
-		if (!(mnt = gate_array_push(&c->mounts, &c->mounts_count, sizeof(*mnt), err)))
-			rc = -1;
-		else if (resolve(&item, &item_sub, sub, m, err) ||
-			 gate_template_string(&mnt->name, item_sub, item, "name", err) ||
-			 gate_template_string(&mnt->mount_path, item_sub, item, "mountPath", err) ||
-			 get_bool(&ro, item_sub, item, "readOnly", err))
-			rc = gate_err_prefix(err, "volumeMounts[%zu]", i);
-		else if ((type = json_string_value(json_object_get(types, mnt->name))) &&
-			 !(mnt->volume_type = gate_strdup(type, err)))
-			rc = -1;
-		if (!rc)
-			mnt->read_only = ro == 1;
-		json_decref(item);
-		item = NULL;
+	if (!env->value && gate_template_has(item, "secureValue")) {
+		env->secure = true;
+		if (gate_template_string(&env->value, arm, item, "secureValue", err))
+			return -1;
 	}
-	json_decref(list);
-	return rc;
+	if (!env->name)
+		return gate_err_set(err, GATE_EINPUT, "no 'name'");
+	return 0;
+}
+
+struct mount_ctx {
+	struct gate_container *c;
+	json_t *types;
+};
+
+static int mount_item(void *ctx, json_t *item, gate_arm *arm, const char **unused, gate_err *err)
+{
+	struct mount_ctx *mc = ctx;
+	struct gate_mount *mnt;
+	const char *type;
+	int ro;
+
+	(void)unused;
+	if (!(mnt = gate_array_push(&mc->c->mounts, &mc->c->mounts_count, sizeof(*mnt), err)) ||
+	    gate_template_string(&mnt->name, arm, item, "name", err) ||
+	    gate_template_string(&mnt->mount_path, arm, item, "mountPath", err) ||
+	    get_bool(&ro, arm, item, "readOnly", err))
+		return -1;
+	if ((type = json_string_value(json_object_get(mc->types, mnt->name))) &&
+	    !(mnt->volume_type = gate_strdup(type, err)))
+		return -1;
+	mnt->read_only = ro == 1;
+	return 0;
 }
 
 static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, json_t *types,
 			  gate_err *err)
 {
 	json_t *f = fields(obj);
+	struct mount_ctx mc = { c, types };
 
 	if (!json_is_object(obj))
 		return gate_err_set(err, GATE_EINPUT, "not an object");
@@ -364,7 +397,9 @@ static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, 
 	    get_strv(&c->command, &c->has_command, arm, f, "command", err) ||
 	    get_strv(&c->args, &c->has_args, arm, f, "args", err) ||
 	    gate_template_string(&c->working_dir, arm, f, "workingDir", err) ||
-	    read_env(c, arm, f, err) || read_mounts(c, arm, f, types, err) ||
+	    each_item(arm, f, gate_template_has(f, "env") ? "env" : "environmentVariables", NULL,
+		      env_item, c, err) ||
+	    each_item(arm, f, "volumeMounts", NULL, mount_item, &mc, err) ||
 	    probes(c, arm, f, err) || security_context(&c->security_context, arm, f, err))
 		return -1;
 	if (!c->image)
@@ -373,53 +408,45 @@ static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, 
 	return 0;
 }
 
-static int read_containers(struct gate_group *g, gate_arm *arm, json_t *spec, const char *key,
-			   json_t *types, gate_err *err)
+struct containers_ctx {
+	struct gate_group *g;
+	json_t *types;
+	bool init;
+};
+
+static int container_item(void *ctx, json_t *obj, gate_arm *arm, const char **name,
+			  gate_err *err)
 {
-	json_t *list, *e, *obj = NULL;
-	gate_arm *sub, *obj_sub;
-	size_t i;
-	int rc = 0;
+	struct containers_ctx *cc = ctx;
+	struct gate_container *c;
+	int rc;
 
-	if (gate_template_get(&list, &sub, arm, spec, key, err))
+	if (!(c = gate_array_push(&cc->g->containers, &cc->g->containers_count, sizeof(*c), err)))
 		return -1;
-	if (list && !json_is_array(list))
-		rc = gate_err_set(err, GATE_EINPUT, "%s: not a list", key);
-	json_array_foreach(list, i, e) {
-		struct gate_container *c;
-
-		if (rc)
-			break;
-		if (!(c = gate_array_push(&g->containers, &g->containers_count, sizeof(*c), err))) {
-			rc = -1;
-			break;
-		}
-		c->is_init = !strcmp(key, "initContainers");
-		if (resolve(&obj, &obj_sub, sub, e, err) || read_container(c, obj_sub, obj, types, err)) {
-			if (c->name)
-				rc = gate_err_prefix(err, "container '%s' (%s[%zu])", c->name, key, i);
-			else
-				rc = gate_err_prefix(err, "%s[%zu]", key, i);
-		}
-		json_decref(obj);
-		obj = NULL;
-	}
-	json_decref(list);
+	c->is_init = cc->init;
+	rc = read_container(c, arm, obj, cc->types, err);
+	*name = c->name;
 	return rc;
 }
 
 int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, gate_err *err)
 {
-	json_t *types;
+	struct containers_ctx cc = { g, json_object(), false };
 	int rc;
 
-	rc = volume_types(&types, arm, spec, err);
+	if (!cc.types)
+		return gate_err_nomem(err);
+	rc = each_item(arm, spec, "volumes", NULL, volume_type, cc.types, err);
 	if (!rc)
-		rc = read_containers(g, arm, spec, "containers", types, err);
+		rc = each_item(arm, spec, "containers", "container", container_item, &cc, err);
+	cc.init = true;
 	if (!rc)
-		rc = read_containers(g, arm, spec, "initContainers", types, err);
-	json_decref(types);
-	if (!rc && !g->containers_count)
+		rc = each_item(arm, spec, "initContainers", "container", container_item, &cc, err);
+	json_decref(cc.types);
+	/* A template may be a base that tooling fills in before deploying
+	 * (azure-cleanroom's aci-base-arm-template): an empty list there is
+	 * what it says.  A deployed group or YAML file with none is misread. */
+	if (!rc && !g->containers_count && !(arm && gate_template_has(spec, "containers")))
 		rc = gate_err_set(err, GATE_EINPUT, "no containers");
 	return rc;
 }
@@ -453,4 +480,18 @@ out:
 	json_decref(policy);
 	json_decref(ccp);
 	return rc;
+}
+
+int gate_template_add_group(struct gate_model *m, json_t *obj, gate_arm *arm, const char *where,
+			    gate_err *err)
+{
+	struct gate_group *g = gate_array_push(&m->groups, &m->groups_count, sizeof(*g), err);
+
+	if (!g || !(g->where = gate_strdup(where, err)))
+		return -1;
+	if (!gate_template_group(g, obj, arm, err))
+		return 0;
+	if (g->name)
+		return gate_err_prefix(err, "group '%s' (%s)", g->name, where);
+	return gate_err_prefix(err, "group at %s", where);
 }

@@ -10,6 +10,10 @@
  * expressions it supports.  Kubernetes pod specs share the container shape
  * (env, args and valueFrom aside), so the YAML reader uses the same code.
  *
+ * Property names are matched without case, as ARM matches them, and
+ * unknown properties are ignored; "true"/"false" strings are booleans and
+ * decimal strings numbers where ARM takes them so.
+ *
  * Errors name the field; callers prefix the group.
  */
 #ifndef GATE_TEMPLATE_H
@@ -25,6 +29,10 @@ struct json_t;
  * (YAML and deployed JSON have no expressions). */
 int gate_template_group(struct gate_group *g, struct json_t *group, gate_arm *arm, gate_err *err);
 
+/* Appends a group read from obj to m; errors name it by name and where. */
+int gate_template_add_group(struct gate_model *m, struct json_t *obj, gate_arm *arm,
+			    const char *where, gate_err *err);
+
 /* Decodes a ccePolicy value into g->policy and sets g->has_policy. */
 int gate_template_policy(struct gate_group *g, const char *b64, size_t len, gate_err *err);
 
@@ -39,6 +47,9 @@ int gate_template_containers(struct gate_group *g, gate_arm *arm, struct json_t 
  * expression's final result. */
 int gate_template_get(struct json_t **out, gate_arm **sub, gate_arm *arm, struct json_t *obj,
 		      const char *key, gate_err *err);
+
+/* Whether obj has key, in any case. */
+bool gate_template_has(struct json_t *obj, const char *key);
 
 /* obj[key] as an owned string (integers as their text); NULL when absent. */
 int gate_template_string(char **out, gate_arm *arm, struct json_t *obj, const char *key,

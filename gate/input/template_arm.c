@@ -39,20 +39,6 @@ static bool is_group_type(const char *type)
 	return false;
 }
 
-static int add_group(struct gate_model *m, json_t *obj, gate_arm *arm, const char *where,
-		     gate_err *err)
-{
-	struct gate_group *g = gate_array_push(&m->groups, &m->groups_count, sizeof(*g), err);
-
-	if (!g || !(g->where = gate_strdup(where, err)))
-		return -1;
-	if (!gate_template_group(g, obj, arm, err))
-		return 0;
-	if (g->name)
-		return gate_err_prefix(err, "group '%s' (%s)", g->name, where);
-	return gate_err_prefix(err, "group at %s", where);
-}
-
 static bool deploys_group(json_t *tmpl, int depth);
 
 static bool resource_deploys_group(json_t *res, int depth)
@@ -119,10 +105,11 @@ static int read_resource(struct gate_model *m, json_t *res, gate_arm *arm, const
 	/* A copy loop deploys several groups whose names need copyIndex(). */
 	if (json_object_get(res, "copy"))
 		return gate_err_set(err, GATE_EINPUT, "%s: unsupported expression: 'copy' loops", where);
-	return add_group(m, res, arm, where, err);
+	return gate_template_add_group(m, res, arm, where, err);
 }
 
-static int read_template(struct gate_model *m, json_t *root, json_t *params, gate_err *err)
+static int read_template(struct gate_model *m, json_t *root, json_t *params, size_t size,
+			 gate_err *err)
 {
 	json_t *resources = json_object_get(root, "resources"), *res;
 	const char *key;
@@ -131,7 +118,7 @@ static int read_template(struct gate_model *m, json_t *root, json_t *params, gat
 	size_t i;
 	int rc = 0;
 
-	if (gate_arm_new(&arm, root, params, err))
+	if (gate_arm_new(&arm, root, params, size, err))
 		return -1;
 	/* languageVersion 2.0 templates name their resources in an object. */
 	if (json_is_object(resources)) {
@@ -167,10 +154,10 @@ static int read_deployed(struct gate_model *m, json_t *root, gate_err *err)
 	size_t i;
 
 	if (json_is_object(root))
-		return looks_like_group(root) ? add_group(m, root, NULL, "top level", err) : 0;
+		return looks_like_group(root) ? gate_template_add_group(m, root, NULL, "top level", err) : 0;
 	json_array_foreach(root, i, obj) {
 		snprintf(where, sizeof(where), "[%zu]", i);
-		if (add_group(m, obj, NULL, where, err))
+		if (gate_template_add_group(m, obj, NULL, where, err))
 			return -1;
 	}
 	return 0;
@@ -224,7 +211,7 @@ int gate_template_arm_read(struct gate_model *m, const char *buf, size_t len,
 		gate_err_prefix(err, "parameters file '%s'", params_name);
 		goto out;
 	}
-	if (*kind == GATE_JSON_ARM ? read_template(m, root, proot, err) : read_deployed(m, root, err))
+	if (*kind == GATE_JSON_ARM ? read_template(m, root, proot, len + params_len, err) : read_deployed(m, root, err))
 		goto out;
 	if (m->groups_count == before) {
 		gate_err_set(err, GATE_EINPUT, "no container groups: no resource of type '%s'",

@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,14 +77,14 @@ static json_t *scalar(const yaml_event_t *ev, gate_err *err)
  * Documents are built from parser events rather than with libyaml's loader:
  * the loader recurses without bound and slows down quadratically on deeply
  * nested flow collections, while events let the nesting limit stop the
- * parse where it is crossed.  An alias shares the anchored value; its size
- * counts again towards the node budget, since whoever walks the value (a
- * json_dumps(), say) walks it again.
+ * parse where it is crossed.  An alias shares the anchored value; its nodes
+ * and its scalars' bytes count again towards the budgets, since whoever
+ * walks the value (the model, a json_dumps()) copies it again.
  */
 struct anchor {
 	char *name;
 	json_t *value;
-	size_t nodes;
+	size_t nodes, bytes;
 };
 
 struct frame {
@@ -91,7 +92,7 @@ struct frame {
 	char *key;              /* a mapping's key waiting for its value */
 	yaml_mark_t key_mark;
 	char *anchor;
-	size_t nodes_before;
+	size_t nodes_before, bytes_before;
 };
 
 struct builder {
@@ -101,6 +102,7 @@ struct builder {
 	size_t anchors_count;
 	json_t *anchor_index;   /* name -> index in anchors of its latest definition */
 	size_t nodes;
+	size_t bytes, max_bytes;        /* scalar bytes after aliases expand, and the bound */
 	json_t *root;
 	gate_err *err;
 };
@@ -128,15 +130,23 @@ static void builder_reset(struct builder *b)
 	b->root = NULL;
 }
 
-static int count_nodes(struct builder *b, size_t n, yaml_mark_t mark)
+static int count_nodes(struct builder *b, size_t n, size_t bytes, yaml_mark_t mark)
 {
+	char msg[96];
+
 	if (n > GATE_MAX_YAML_NODES - b->nodes)
 		return at(b->err, mark, "more YAML nodes than the limit after aliases expand", NULL);
+	if (bytes > b->max_bytes - b->bytes) {
+		snprintf(msg, sizeof(msg), "input expands too much: aliases materialise more "
+			 "than %zu bytes", b->max_bytes);
+		return at(b->err, mark, msg, NULL);
+	}
 	b->nodes += n;
+	b->bytes += bytes;
 	return 0;
 }
 
-static int remember(struct builder *b, const char *name, json_t *v, size_t nodes)
+static int remember(struct builder *b, const char *name, json_t *v, size_t nodes, size_t bytes)
 {
 	struct anchor *a;
 
@@ -146,6 +156,7 @@ static int remember(struct builder *b, const char *name, json_t *v, size_t nodes
 		return -1;
 	a->value = json_incref(v);
 	a->nodes = nodes;
+	a->bytes = bytes;
 	if (!(a->name = gate_strdup(name, b->err)))
 		return -1;
 	/* Looked up by name, not searched for: many aliases of many anchors
@@ -192,7 +203,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 	const char *anchor = (const char *)ev->data.scalar.anchor;
 	json_t *v;
 
-	if (count_nodes(b, 1, ev->start_mark))
+	if (count_nodes(b, 1, ev->data.scalar.length, ev->start_mark))
 		return -1;
 	if (wants_key(b)) {
 		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
@@ -202,7 +213,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 						     ev->data.scalar.length);
 		return b->stack[b->depth - 1].key ? 0 : gate_err_nomem(b->err);
 	}
-	if (!(v = scalar(ev, b->err)) || remember(b, anchor, v, 1)) {
+	if (!(v = scalar(ev, b->err)) || remember(b, anchor, v, 1, ev->data.scalar.length)) {
 		json_decref(v);
 		return -1;
 	}
@@ -221,7 +232,7 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 	i = (size_t)json_integer_value(index);
 	if (wants_key(b))
 		return at(b->err, ev->start_mark, "an alias as a mapping key", NULL);
-	if (count_nodes(b, b->anchors[i].nodes, ev->start_mark))
+	if (count_nodes(b, b->anchors[i].nodes, b->anchors[i].bytes, ev->start_mark))
 		return -1;
 	return place(b, json_incref(b->anchors[i].value));
 }
@@ -240,7 +251,7 @@ static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const 
 		json_decref(v);
 		return at(b->err, ev->start_mark, "nested too deeply", NULL);
 	}
-	if (count_nodes(b, 1, ev->start_mark)) {
+	if (count_nodes(b, 1, 0, ev->start_mark)) {
 		json_decref(v);
 		return -1;
 	}
@@ -248,6 +259,7 @@ static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const 
 	memset(f, 0, sizeof(*f));
 	f->value = v;
 	f->nodes_before = b->nodes - 1;
+	f->bytes_before = b->bytes;
 	if (anchor && !(f->anchor = gate_strdup(anchor, b->err)))
 		return -1;
 	return 0;
@@ -259,7 +271,7 @@ static int on_end(struct builder *b)
 	int rc;
 
 	free(f.key);
-	rc = remember(b, f.anchor, f.value, b->nodes - f.nodes_before);
+	rc = remember(b, f.anchor, f.value, b->nodes - f.nodes_before, b->bytes - f.bytes_before);
 	free(f.anchor);
 	if (rc) {
 		json_decref(f.value);
@@ -349,19 +361,6 @@ bad:
 	return gate_err_prefix(err, "%s", kind);
 }
 
-static int aci_group(struct gate_model *m, json_t *doc, const char *where, gate_err *err)
-{
-	struct gate_group *g = gate_array_push(&m->groups, &m->groups_count, sizeof(*g), err);
-
-	if (!g || !(g->where = gate_strdup(where, err)))
-		return -1;
-	if (!gate_template_group(g, doc, NULL, err))
-		return 0;
-	if (g->name)
-		return gate_err_prefix(err, "group '%s'", g->name);
-	return -1;
-}
-
 static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t line,
 			 enum gate_yaml_kind *kind, gate_err *err)
 {
@@ -375,11 +374,8 @@ static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t
 		return gate_err_set(err, GATE_EINPUT, "%s: not a mapping", where);
 	if (*kind == GATE_YAML_AUTO)
 		*kind = k8s_kind ? GATE_YAML_K8S : GATE_YAML_ACI;
-	if (*kind == GATE_YAML_ACI) {
-		if (aci_group(m, doc, where, err))
-			return gate_err_prefix(err, "%s", where);
-		return 0;
-	}
+	if (*kind == GATE_YAML_ACI)
+		return gate_template_add_group(m, doc, NULL, where, err);
 	if (!k8s_kind)
 		return gate_err_set(err, GATE_EINPUT, "%s: no 'kind'", where);
 	if (k8s_group(m, doc, k8s_kind, where, err))
@@ -391,6 +387,12 @@ int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 			    enum gate_yaml_kind *kind, gate_err *err)
 {
 	struct builder b = { .err = err };
+
+	/* Nodes count per document; bytes over the whole input, since the
+	 * model keeps every document's copy. */
+	b.max_bytes = len > SIZE_MAX / GATE_EXPAND_FACTOR ? SIZE_MAX : len * GATE_EXPAND_FACTOR;
+	if (b.max_bytes < GATE_MIN_EXPAND_SIZE)
+		b.max_bytes = GATE_MIN_EXPAND_SIZE;
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	size_t index = 0, before = m->groups_count, line = 0;

@@ -441,7 +441,11 @@ static void test_policy_errors(void)
 	p = parse_text("package policy # ns\n# comment\napi_svn = 1\ncontainers := [ # c\n"
 		       "{\"layers\": [],\"name\": \"\\u00e9\\ud83d\\ude00\", \"allow_elevated\": true,},\n]\n",
 		       &err);
-	CHECK(p && p->class == GATE_POLICY_NORMAL);
+	/* A version that is not MAJOR.MINOR.PATCH cannot say which enforcement
+	 * points it predates: a note, and never normal. */
+	CHECK(p && p->class == GATE_POLICY_HAND_WRITTEN && p->notes_count == 1 &&
+	      strstr(p->notes[0].msg, "api_version '1' is not MAJOR.MINOR.PATCH") &&
+	      p->notes[0].line == 3);
 	if (p) {
 		CHECK_STR(p->package, "policy");
 		CHECK_STR(p->api_version, "1");
@@ -545,6 +549,7 @@ static const char arm_template[] =
 	"  \"lower\": \"[toLower(parameters('name'))]\","
 	"  \"nested\": {\"img\": \"[concat(variables('lower'), ':1')]\", \"lit\": \"[[x]\"},"
 	"  \"self\": \"[variables('self')]\","
+	"  \"delims\": [\",\", \";\"],"
 	"  \"v0\": \"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789\","
 	"  \"v1\": \"[concat(variables('v0'), variables('v0'))]\","
 	"  \"v2\": \"[concat(variables('v1'), variables('v1'))]\","
@@ -613,7 +618,7 @@ static void test_arm(void)
 	int i;
 
 	CHECK(tmpl && params);
-	CHECK(gate_arm_new(&a, tmpl, params, &err) == 0);
+	CHECK(gate_arm_new(&a, tmpl, params, 0, &err) == 0);
 
 	/* Plain strings and escapes. */
 	EXPECT_STRING("plain", "plain");
@@ -662,32 +667,37 @@ static void test_arm(void)
 	json_decref(obj);
 
 	/* Unsupported: reported, never kept as text. */
-	EXPECT_ERROR("[resourceGroup().location]", "unsupported expression '[resourceGroup().location]': function 'resourceGroup'");
-	EXPECT_ERROR("[concat('a', uniqueString('b'))]", "function 'uniqueString'");
-	EXPECT_ERROR("[parameters('obj').k]", "property access '.k'");
-	EXPECT_ERROR("[parameters('list')[0]]", "property access '[0]'");
+	EXPECT_ERROR("[copyIndex()]", "unsupported expression '[copyIndex()]': function 'copyIndex'");
 	EXPECT_ERROR("[format('{0:D2}', 5)]", "format item '{0:D2}'");
 	EXPECT_ERROR("[parameters('name') parameters('name')]", "text after the expression");
 	EXPECT_ERROR("[\"x\"]", "token '\"'");
-	EXPECT_ERROR("[true]", "function 'true'");
 	EXPECT_ERROR("[toLower 'a']", "expected '(' after 'toLower'");
 
 	/* Errors. */
 	EXPECT_ERROR("[parameters('missing')]", "undefined parameter 'missing'");
 	EXPECT_ERROR("[variables('missing')]", "undefined variable 'missing'");
-	EXPECT_ERROR("[parameters('novalue')]", "parameter 'novalue' has no value");
 	EXPECT_ERROR("[parameters('vault')]", "key vault reference");
 	EXPECT_ERROR("[variables('self')]", "nested deeper than 64");
 	EXPECT_ERROR("[variables('v14')]", "longer than 1048576 bytes");
 	EXPECT_ERROR("[concat('a', parameters('list'))]", "concat() cannot use a list");
 	EXPECT_ERROR("[concat(parameters('list'), 'a')]", "concat() mixes lists");
 	EXPECT_ERROR("[concat(parameters('flag'))]", "concat() cannot use a boolean");
-	EXPECT_ERROR("[format('{1}', 'a')]", "item {1} but 1 argument");
+	EXPECT_ERROR("[format('{1}', 'a')]", "item {1} at offset 0 of '{1}' but 1 argument");
 	EXPECT_ERROR("[format('}', 'a')]", "unmatched '}'");
-	EXPECT_ERROR("[toLower(1)]", "toLower() takes one string");
-	EXPECT_ERROR("[toUpper('a', 'b')]", "toUpper() takes one string");
-	EXPECT_ERROR("[parameters(1)]", "parameters() takes one string");
-	EXPECT_ERROR("[concat()]", "concat() needs an argument");
+	EXPECT_ERROR("[toLower(1)]", "toLower(): argument 1 is not a string");
+	EXPECT_ERROR("[toUpper('a', 'b')]", "toUpper() takes 1 argument, not 2");
+	EXPECT_ERROR("[parameters(1)]", "parameters(): argument 1 is not a string");
+	/* A huge format index used to wrap around to argument 0, and a huge
+	 * integer to saturate: both are errors naming where they are. */
+	EXPECT_ERROR("[format('x{99999999999999999999}', 'a')]",
+		     "item {99999999999999999999} at offset 1 of 'x{99999999999999999999}' but 1 argument");
+	EXPECT_ERROR("[format('{18446744073709551617}', 'a')]", "item {18446744073709551617}");
+	EXPECT_ERROR("[concat('a', 99999999999999999999)]",
+		     "integer '99999999999999999999' out of range at column 14");
+	EXPECT_ERROR("[concat('a', 9223372036854775808)]", "out of range at column 14");
+	EXPECT_STRING("[concat('a', 9223372036854775807)]", "a9223372036854775807");
+	EXPECT_STRING("[concat('a', -9223372036854775808)]", "a-9223372036854775808");
+	EXPECT_ERROR("[concat()]", "concat() takes 1 or more arguments, not 0");
 	EXPECT_ERROR("[concat('a']", "missing ')'");
 	EXPECT_STRING("[concat('a'", "[concat('a'");
 	EXPECT_ERROR("['open]", "unterminated string");
@@ -708,6 +718,149 @@ static void test_arm(void)
 	json_decref(tmpl);
 }
 
+#define U(text) "\xe2\x9f\xa8" text "\xe2\x9f\xa9"
+
+static void expect_json(gate_arm *a, const char *expr, const char *want, int line)
+{
+	gate_err err = GATE_ERR_INIT;
+	json_t *v = arm_eval(a, expr, &err);
+	char *got = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	check(got && !strcmp(got, want), expr, line);
+	if (!got || strcmp(got, want))
+		fprintf(stderr, "  got: %s / %s\n", got ? got : "(none)", err.msg);
+	free(got);
+	json_decref(v);
+}
+
+#define EXPECT_JSON(expr, want) expect_json(a, expr, want, __LINE__)
+
+/* Every function: its value over known arguments, and what it gives when
+ * an argument is known only while deploying. */
+static void test_arm_functions(void)
+{
+	json_t *tmpl = json_loads(arm_template, 0, NULL);
+	gate_err err = GATE_ERR_INIT;
+	gate_arm *a;
+
+	CHECK(tmpl && gate_arm_new(&a, tmpl, NULL, 0, &err) == 0);
+
+	/* Deployment-time values say what they stand for. */
+	EXPECT_STRING("[parameters('novalue')]", U("parameters('novalue')"));
+	EXPECT_STRING("[resourceGroup().name]", U("resourceGroup().name"));
+	EXPECT_STRING("[resourceGroup()]", U("resourceGroup()"));
+	EXPECT_STRING("[deployment().name]", U("deployment().name"));
+	EXPECT_STRING("[subscription().subscriptionId]", U("subscription().subscriptionId"));
+	EXPECT_STRING("[environment().suffixes.storage]", U("environment().suffixes.storage"));
+	EXPECT_STRING("[uniqueString('a', 'b')]", U("uniqueString('a', 'b')"));
+	EXPECT_STRING("[guid(resourceGroup().id)]", U("guid(resourceGroup().id)"));
+	EXPECT_STRING("[utcNow()]", U("utcNow()"));
+	EXPECT_STRING("[utcNow('u')]", U("utcNow('u')"));
+	EXPECT_STRING("[concat(resourceGroup().name, '-x')]", U("concat(resourceGroup().name, '-x')"));
+	EXPECT_STRING("[concat('a', parameters('novalue'))]", U("concat('a', parameters('novalue'))"));
+	EXPECT_STRING("[toLower(deployment().name)]", U("toLower(deployment().name)"));
+	EXPECT_ERROR("[resourceGroup(]", "missing ')'");
+	EXPECT_ERROR("[uniqueString()]", "uniqueString() takes 1 or more arguments, not 0");
+
+	/* string, int, bool */
+	EXPECT_JSON("[string(12)]", "\"12\"");
+	EXPECT_JSON("[string(true())]", "\"True\"");
+	EXPECT_JSON("[string('s')]", "\"s\"");
+	EXPECT_JSON("[string(parameters('list'))]", "\"[\\\"a\\\",\\\"b\\\"]\"");
+	EXPECT_JSON("[string(resourceGroup().name)]", "\"" U("string(resourceGroup().name)") "\"");
+	EXPECT_JSON("[int('42')]", "42");
+	EXPECT_JSON("[int('-7')]", "-7");
+	EXPECT_JSON("[int(5)]", "5");
+	EXPECT_ERROR("[int('4x')]", "int(): not an integer in range");
+	EXPECT_ERROR("[int('99999999999999999999')]", "int(): not an integer in range");
+	EXPECT_JSON("[int(parameters('novalue'))]", "\"" U("int(parameters('novalue'))") "\"");
+	EXPECT_JSON("[bool('TRUE')]", "true");
+	EXPECT_JSON("[bool('false')]", "false");
+	EXPECT_JSON("[bool(0)]", "false");
+	EXPECT_JSON("[bool(2)]", "true");
+	EXPECT_ERROR("[bool('yes')]", "bool(): not true, false or a number");
+	EXPECT_JSON("[bool(utcNow())]", "\"" U("bool(utcNow())") "\"");
+
+	/* if, equals, empty, coalesce */
+	EXPECT_JSON("[if(true(), 'a', 'b')]", "\"a\"");
+	EXPECT_JSON("[if(equals(1, 2), 'a', 'b')]", "\"b\"");
+	EXPECT_JSON("[if(equals(parameters('name'), 'Web'), parameters('count'), 0)]", "3");
+	EXPECT_ERROR("[if('x', 'a', 'b')]", "if(): the condition is not a boolean");
+	EXPECT_JSON("[if(empty(parameters('novalue')), 'a', 'b')]",
+		    "\"" U("if(empty(parameters('novalue')), 'a', 'b')") "\"");
+	EXPECT_JSON("[if(true(), resourceGroup().name, 'b')]",
+		    "\"" U("if(true(), resourceGroup().name, 'b')") "\"");
+	EXPECT_JSON("[if(false(), resourceGroup().name, 'b')]", "\"b\"");
+	EXPECT_JSON("[equals('a', 'a')]", "true");
+	EXPECT_JSON("[equals('a', 'A')]", "false");
+	EXPECT_JSON("[equals(parameters('list'), parameters('list'))]", "true");
+	EXPECT_JSON("[equals(deployment().name, 'x')]", "\"" U("equals(deployment().name, 'x')") "\"");
+	EXPECT_JSON("[empty('')]", "true");
+	EXPECT_JSON("[empty(parameters('list'))]", "false");
+	EXPECT_JSON("[empty(null())]", "true");
+	EXPECT_JSON("[empty(parameters('novalue'))]", "\"" U("empty(parameters('novalue'))") "\"");
+	EXPECT_JSON("[coalesce(null(), 'x', 'y')]", "\"x\"");
+	EXPECT_JSON("[coalesce(null(), null())]", "null");
+	EXPECT_JSON("[coalesce('x', resourceGroup().name)]", "\"x\"");
+	EXPECT_JSON("[coalesce(null(), resourceGroup().name, 'x')]",
+		    "\"" U("coalesce(null(), resourceGroup().name, 'x')") "\"");
+
+	/* replace, substring, length, first, last */
+	EXPECT_STRING("[replace('a-b-c', '-', '+')]", "a+b+c");
+	EXPECT_STRING("[replace('aaa', 'a', 'aa')]", "aaaaaa");
+	EXPECT_ERROR("[replace('a', '', 'b')]", "replace(): the text to replace is empty");
+	EXPECT_STRING("[replace(resourceGroup().name, '-', '')]", U("replace(resourceGroup().name, '-', '')"));
+	EXPECT_STRING("[substring('hello', 1, 3)]", "ell");
+	EXPECT_STRING("[substring('hello', 2)]", "llo");
+	EXPECT_STRING("[substring('h\xc3\xa9llo', 1, 2)]", "\xc3\xa9l");
+	EXPECT_ERROR("[substring('hello', 3, 5)]", "substring(): 3, 5 is outside a string of 5 characters");
+	EXPECT_ERROR("[substring('hello', -1)]", "is outside a string");
+	EXPECT_STRING("[substring(uniqueString('x'), 0, 5)]", U("substring(uniqueString('x'), 0, 5)"));
+	EXPECT_JSON("[length('h\xc3\xa9llo')]", "5");
+	EXPECT_JSON("[length(parameters('list'))]", "2");
+	EXPECT_JSON("[length(parameters('obj'))]", "1");
+	EXPECT_ERROR("[length(1)]", "length(): not a string, list or object");
+	EXPECT_JSON("[length(resourceGroup().name)]", "\"" U("length(resourceGroup().name)") "\"");
+	EXPECT_STRING("[first('abc')]", "a");
+	EXPECT_STRING("[last('ab\xc3\xa9')]", "\xc3\xa9");
+	EXPECT_STRING("[first(parameters('list'))]", "a");
+	EXPECT_STRING("[last(parameters('list'))]", "b");
+	EXPECT_STRING("[first('')]", "");
+	EXPECT_STRING("[last(deployment().name)]", U("last(deployment().name)"));
+
+	/* split, join, base64 */
+	EXPECT_JSON("[split('a,b,,c', ',')]", "[\"a\",\"b\",\"\",\"c\"]");
+	EXPECT_JSON("[split('a,b;c', variables('delims'))]", "[\"a\",\"b\",\"c\"]");
+	EXPECT_JSON("[split('abc', '-')]", "[\"abc\"]");
+	EXPECT_JSON("[split('a--b', '--')]", "[\"a\",\"b\"]");
+	EXPECT_JSON("[split('a,', ',')]", "[\"a\",\"\"]");
+	EXPECT_JSON("[last(split('reg.io/app:1', '/'))]", "\"app:1\"");
+	EXPECT_JSON("[split(resourceGroup().name, '-')]", "\"" U("split(resourceGroup().name, '-')") "\"");
+	EXPECT_STRING("[join(parameters('list'), '-')]", "a-b");
+	EXPECT_STRING("[join(split('a b c', ' '), '+')]", "a+b+c");
+	EXPECT_ERROR("[join('a', '-')]", "join(): the first argument is not a list");
+	EXPECT_STRING("[join(parameters('list'), resourceGroup().name)]",
+		      U("join(parameters('list'), resourceGroup().name)"));
+	EXPECT_STRING("[base64('one, two')]", "b25lLCB0d28=");
+	EXPECT_STRING("[base64('ab')]", "YWI=");
+	EXPECT_STRING("[base64ToString('b25lLCB0d28=')]", "one, two");
+	EXPECT_ERROR("[base64ToString('b25l!')]", "base64ToString()");
+	EXPECT_STRING("[base64(deployment().name)]", U("base64(deployment().name)"));
+	EXPECT_STRING("[base64ToString(parameters('novalue'))]", U("base64ToString(parameters('novalue'))"));
+
+	/* Property access over known values; names in any case. */
+	EXPECT_STRING("[parameters('obj').k]", "v");
+	EXPECT_STRING("[parameters('OBJ').K]", "v");
+	EXPECT_STRING("[parameters('obj')['k']]", "v");
+	EXPECT_STRING("[parameters('list')[1]]", "b");
+	EXPECT_ERROR("[parameters('list')[2]]", "index 2 outside a list of 2");
+	EXPECT_ERROR("[parameters('obj').missing]", "no property 'missing'");
+	EXPECT_STRING("[parameters('novalue').x]", U("parameters('novalue').x"));
+
+	gate_arm_free(a);
+	json_decref(tmpl);
+}
+
 /* Variables of nothing, each two of the one before: 2^60 evaluations
  * unless each variable is evaluated once. */
 static void test_arm_memo(void)
@@ -723,7 +876,7 @@ static void test_arm_memo(void)
 		snprintf(expr, sizeof(expr), "[concat(variables('e%d'), variables('e%d'))]", i - 1, i - 1);
 		json_object_set_new(json_object_get(tmpl, "variables"), name, json_string(expr));
 	}
-	CHECK(gate_arm_new(&a, tmpl, NULL, &err) == 0);
+	CHECK(gate_arm_new(&a, tmpl, NULL, 0, &err) == 0);
 	v = arm_eval(a, "[variables('e60')]", &err);
 	CHECK(json_is_string(v) && json_string_length(v) == 0);
 	json_decref(v);
@@ -749,7 +902,7 @@ static void test_arm_many_names(void)
 				    json_pack("{s:i}", "defaultValue", i));
 	}
 	start = clock();
-	CHECK(gate_arm_new(&a, tmpl, NULL, &err) == 0);
+	CHECK(gate_arm_new(&a, tmpl, NULL, 0, &err) == 0);
 	for (i = N - 1; i >= 0; i--) {
 		snprintf(expr, sizeof(expr), "[parameters('PARAM%d')]", i);
 		v = arm_eval(a, expr, &err);
@@ -775,6 +928,12 @@ static void test_sidecar_names(void)
 	CHECK(!gate_model_is_sidecar_image("k8s.gcr.io/pause-helper:1"));
 	CHECK(!gate_model_is_sidecar_image("contoso.azurecr.io/vk-metrics-sidecar"));
 	CHECK(!gate_model_is_sidecar_image(NULL));
+	/* confcom's list exactly: other images under mcr.microsoft.com/aci/
+	 * are workloads. */
+	CHECK(gate_model_is_sidecar_image("mcr.microsoft.com/aci/atlas-netstats:1"));
+	CHECK(gate_model_is_sidecar_image("mcr.microsoft.com/aci/vk-metrics-sidecar@sha256:00"));
+	CHECK(!gate_model_is_sidecar_image("mcr.microsoft.com/aci/aci-confidential-helloworld:v1"));
+	CHECK(!gate_model_is_sidecar_image("mcr.microsoft.com/aci/skr:2.7"));
 }
 
 /* ---- readers ---- */
@@ -926,6 +1085,7 @@ int main(int argc, char **argv)
 	test_note_limit();
 	test_decode();
 	test_arm();
+	test_arm_functions();
 	test_arm_memo();
 	test_arm_many_names();
 	test_sidecar_names();
