@@ -194,7 +194,6 @@ int cmd_verify(int argc, char **argv)
 			CLI_CHOICE("format", &format, formats, "report format: text (default) or json"),
 			CLI_STRING('o', "output", &output, "FILE",
 				   "write the report to FILE (atomically); stdout then gets nothing"),
-			CLI_HEADING("registry options (as for gate hash IMAGE):"),
 			CLI_INCLUDE(reg.options),
 			CLI_END,
 		};

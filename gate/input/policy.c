@@ -1251,7 +1251,7 @@ static int legacy_list(json_t **out, json_t *v, gate_err *err)
 
 static json_t *unmap(json_t *v, int depth, gate_err *err)
 {
-	json_t *out, *e, *list;
+	json_t *out, *e, *list = NULL;
 	const char *key;
 	size_t i;
 	int rc;

@@ -30,7 +30,7 @@ static json_t *groups_json(const struct gate_verify_report *r)
 	for (i = 0; a && i < r->groups_count; i++) {
 		const struct gate_verify_group *g = &r->groups[i];
 
-		a = append(a, json_pack("{s:s, s:s, s:s?, s:s}", "file", g->file,
+		a = append(a, json_pack("{s:s, s:s, s:s*, s:s}", "file", g->file,
 						   "name", g->name, "hostdata", g->hostdata,
 						   "policy_class", g->policy_class));
 	}
@@ -47,10 +47,10 @@ static json_t *containers_json(const struct gate_verify_report *r)
 		json_t *layers = json_array();
 
 		for (j = 0; layers && j < c->layers_count; j++)
-			layers = append(layers, json_pack("{s:s?, s:s?}",
+			layers = append(layers, json_pack("{s:s*, s:s*}",
 								"policy", c->layers[j].policy,
 								"registry", c->layers[j].registry));
-		a = append(a, json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:o}",
+		a = append(a, json_pack("{s:s, s:s*, s:s*, s:s*, s:s, s:s*, s:s*, s:o}",
 						   "group", r->groups[c->group].name,
 						   "name", c->name, "image", c->image,
 						   "digest", c->digest,
@@ -70,7 +70,7 @@ static json_t *findings_json(const struct gate_verify_report *r)
 	for (i = 0; a && i < r->findings_count; i++) {
 		const struct gate_finding *f = &r->findings[i];
 
-		a = append(a, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:O}",
+		a = append(a, json_pack("{s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s, s:O}",
 						   "rule", gate_rules[f->rule].id,
 						   "severity", gate_severity_name(f->severity),
 						   "file", f->file, "group", f->group,

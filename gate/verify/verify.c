@@ -66,6 +66,8 @@ const struct gate_rule_info gate_rules[GATE_RULE_COUNT] = {
 		"Rego gate cannot read: the guest may decide otherwise" },
 	[GATE_RULE_POLICY_LEGACY_JSON] = { "policy.legacy_json", GATE_SEVERITY_DENY,
 		"a JSON policy, which current guests no longer accept" },
+	[GATE_RULE_POLICY_VERSION] = { "policy.version", GATE_SEVERITY_DENY,
+		"the policy's api or framework version makes the guest deny every container" },
 	[GATE_RULE_TAG_UNPINNED] = { "tag.unpinned", GATE_SEVERITY_WARN,
 		"an image named by tag, not by digest: its content can change under the policy" },
 };
@@ -456,6 +458,11 @@ static int report_denial(struct run *run, const struct scope *at, const struct g
 			if (config_finding(run, at, r, res, cand, err) < 0)
 				return -1;
 		}
+	if (res->policy_denies) {
+		any = true;
+		if (add_finding(run, at, GATE_RULE_POLICY_VERSION, NULL, err, "%s", res->policy_denies) < 0)
+			return -1;
+	}
 	if (res->stdio_conflict) {
 		any = true;
 		if (add_finding(run, at, GATE_RULE_CONFIG_STDIO, NULL, err,
@@ -527,10 +534,17 @@ static int admit_candidates(struct run *run, const struct scope *at, struct gate
 					 res.env_dropped.v[0], res.env_dropped.n > 1 ? ", ..." : "") < 0 ? -1 : 0;
 		}
 		break;
-	case GATE_ADMIT_FAIL:
+	case GATE_ADMIT_FAIL: {
+		size_t before = run->r->findings_count;
+
 		vc->verdict = GATE_VERDICT_DENY;
 		rc = report_denial(run, at, &res, cand, err);
+		/* A denial always says why, even one no rule above names. */
+		if (!rc && run->r->findings_count == before)
+			rc = add_finding(run, at, GATE_RULE_CONFIG_COMMAND, NULL, err,
+					 "no policy container with these layers admits it") < 0 ? -1 : 0;
 		break;
+	}
 	case GATE_ADMIT_UNKNOWN:
 		rc = unverified(vc, err, "%s", unknown_reason(&res));
 		break;

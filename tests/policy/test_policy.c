@@ -726,7 +726,7 @@ static void expect_json(gate_arm *a, const char *expr, const char *want, int lin
 	json_t *v = arm_eval(a, expr, &err);
 	char *got = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
-	check(got && !strcmp(got, want), expr, line);
+	CHECK_MSG(got && !strcmp(got, want), "%s (line %d)", expr, line);
 	if (!got || strcmp(got, want))
 		fprintf(stderr, "  got: %s / %s\n", got ? got : "(none)", err.msg);
 	free(got);
