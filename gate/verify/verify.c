@@ -260,6 +260,11 @@ static int add_layer_pairs(struct gate_verify_container *vc, const struct gate_s
 	return 0;
 }
 
+static const char *candidate_label(const struct gate_policy_container *pc)
+{
+	return pc->name ? pc->name : pc->id ? pc->id : "unnamed";
+}
+
 /* The policy entry the template meant for this container: the same name,
  * else the same id (the image string as confcom wrote it). */
 static const struct gate_policy_container *intended_entry(const struct gate_policy *p,
@@ -341,7 +346,10 @@ static int no_candidate(struct run *run, const struct scope *at, struct gate_ver
 				  "no policy container has its layers, name or image");
 		return sev < 0 ? -1 : add_layer_pairs(vc, NULL, img, err);
 	}
-	if (add_layer_pairs(vc, &want->layers, img, err) ||
+	/* The entry was meant for this container: it is not an orphan of
+	 * the policy (coverage.not_in_template), it drifted. */
+	if (!(vc->policy_match = gate_strdup(candidate_label(want), err)) ||
+	    add_layer_pairs(vc, &want->layers, img, err) ||
 	    gate_admit_layers_match(&m, &want->layers, hashes, img->layer_count, NULL, NULL, err))
 		return -1;
 	if (m == GATE_LAYERS_REORDERED) {
@@ -394,11 +402,6 @@ static const enum gate_rule config_rules[GATE_ADMIT_RULE_COUNT] = {
 	[GATE_ADMIT_ENV] = GATE_RULE_CONFIG_ENV,
 	[GATE_ADMIT_CAPS] = GATE_RULE_CONFIG_CAPS,
 };
-
-static const char *candidate_label(const struct gate_policy_container *pc)
-{
-	return pc->name ? pc->name : pc->id ? pc->id : "unnamed";
-}
 
 /* One config.* finding: what each candidate expected against what the
  * guest would get (the same for all of them). */
@@ -628,8 +631,7 @@ static int judge_image(struct run *run, const struct scope *at, struct gate_veri
 		rc = no_candidate(run, at, vc, img, (const char *const *)hashes, err);
 		goto out;
 	}
-	if (!(vc->policy_match = dup_or_null(cand[0]->name ? cand[0]->name : cand[0]->id, err)) &&
-	    (cand[0]->name || cand[0]->id))
+	if (!(vc->policy_match = gate_strdup(candidate_label(cand[0]), err)))
 		goto out;
 	if (add_layer_pairs(vc, &cand[0]->layers, img, err))
 		goto out;
@@ -739,17 +741,17 @@ static int unmatched_policy_containers(struct run *run, const struct scope *at, 
 
 	for (i = 0; p && i < p->containers_count; i++) {
 		const struct gate_policy_container *pc = &p->containers[i];
-		const char *label = pc->name ? pc->name : pc->id;
+		const char *label = candidate_label(pc);
 		bool used = false;
 
 		if (pc->is_pause || pc->is_sidecar)
 			continue;
 		for (j = first; j < r->containers_count && !used; j++)
-			used = r->containers[j].policy_match && label &&
+			used = r->containers[j].policy_match &&
 			       !strcmp(r->containers[j].policy_match, label);
 		if (!used && add_finding(run, at, GATE_RULE_COVERAGE_NOT_IN_TEMPLATE, NULL, err,
 					 "policy container %zu ('%s') matches no template container",
-					 i, label ? label : "unnamed") < 0)
+					 i, label) < 0)
 			return -1;
 	}
 	return 0;

@@ -217,6 +217,8 @@ def s_drift():
     drift = [f for f in rep["findings"] if f["rule"] == "layers.drift"]
     check(len(drift) == 1 and drift[0]["container"] == "web" and drift[0]["group"] == "demo",
           "one layers.drift naming demo/web: %s" % rules(rep))
+    check(not [f for f in rep["findings"] if f["rule"] == "coverage.not_in_template"],
+          "the drifted container's policy entry is not an orphan: %s" % rules(rep))
     pos = drift[0]["details"]["positions"]
     check(pos == [{"position": 2, "policy": s.web["root"], "registry": hacked["root"]}],
           "changed position: %s" % pos)
