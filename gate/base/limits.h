@@ -32,4 +32,9 @@
 #define GATE_MAX_EXPR_RESULT_SIZE (1u << 20)      /* one concat()/format() result: stops doubling variables */
 #define GATE_MAX_POLICY_NOTES     64              /* unread statements reported with their position */
 
+/* Rule files (verify/ruleset.h): a team's configuration, small by nature */
+#define GATE_MAX_RULES_SIZE       (1u << 20)
+#define GATE_MAX_RULE_ENTRIES     64              /* entries of one rule */
+#define GATE_MAX_RULE_GLOBS       1024            /* globs of one list, pins of one expect */
+
 #endif

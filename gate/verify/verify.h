@@ -153,6 +153,9 @@ struct gate_verify_opts {
 	const struct gate_registry_opts *registry;
 	/* Severity per rule; NULL means gate_rules[].severity. */
 	const enum gate_severity *severities;
+	/* A rule file's choices, scoped per group, container and image
+	 * (verify/ruleset.h); NULL means the built-in defaults. */
+	const struct gate_ruleset *ruleset;
 };
 
 /* Verifies every group of models[0..n).  Registry failures are not
