@@ -73,17 +73,41 @@ static unsigned line_of(const struct reader *rd)
 	return (unsigned)rd->ev.start_mark.line + 1;
 }
 
+static int vfail(struct reader *rd, unsigned line, const char *fmt, va_list ap)
+{
+	char msg[GATE_ERR_MSG_SIZE];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	return gate_err_set(rd->err, GATE_EINPUT, "%s:%u: %s", rd->path, line, msg);
+}
+
+/* An error at the current event. */
 static int fail(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(struct reader *rd, const char *fmt, ...)
 {
-	char msg[GATE_ERR_MSG_SIZE];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = vfail(rd, line_of(rd), fmt, ap);
 	va_end(ap);
-	return gate_err_set(rd->err, GATE_EINPUT, "%s:%u: %s", rd->path, line_of(rd), msg);
+	return rc;
+}
+
+/* An error about what starts at line, found at its end. */
+static int fail_at(struct reader *rd, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct reader *rd, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail(rd, line, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* libyaml's read handler: stops at GATE_MAX_RULES_SIZE so that a huge
@@ -119,11 +143,11 @@ static int next(struct reader *rd)
 	return 0;
 }
 
-static int expect(struct reader *rd, yaml_event_type_t type, const char *what)
+/* Reads the next event: 1 if it is of type, 0 if not (rd->ev then tells
+ * where), -1 on error. */
+static int want(struct reader *rd, yaml_event_type_t type)
 {
-	if (next(rd))
-		return -1;
-	return rd->ev.type == type ? 0 : fail(rd, "expected %s", what);
+	return next(rd) ? -1 : rd->ev.type == type;
 }
 
 static const char *scalar(const struct reader *rd)
@@ -160,11 +184,22 @@ static int to_severity(struct reader *rd, enum gate_severity *out)
 	return fail(rd, "bad severity '%s': expected deny, warn or off", scalar(rd));
 }
 
+static int read_severity(struct reader *rd, enum gate_severity *out)
+{
+	int rc = want(rd, YAML_SCALAR_EVENT);
+
+	if (rc <= 0)
+		return rc ? -1 : fail(rd, "'severity' is not deny, warn or off");
+	return to_severity(rd, out);
+}
+
 /* A list of globs: a sequence of non-empty scalars. */
 static int read_globs(struct reader *rd, struct gate_strv *out, const char *key)
 {
-	if (expect(rd, YAML_SEQUENCE_START_EVENT, "a list of globs"))
-		return fail(rd, "'%s' is not a list of globs", key);
+	int rc = want(rd, YAML_SEQUENCE_START_EVENT);
+
+	if (rc <= 0)
+		return rc ? -1 : fail(rd, "'%s' is not a list of globs", key);
 	for (;;) {
 		if (next(rd))
 			return -1;
@@ -183,8 +218,8 @@ static int read_scope(struct reader *rd, struct entry *e)
 {
 	int k, rc;
 
-	if (expect(rd, YAML_MAPPING_START_EVENT, "a mapping"))
-		return fail(rd, "'scope' is not a mapping");
+	if ((rc = want(rd, YAML_MAPPING_START_EVENT)) <= 0)
+		return rc ? -1 : fail(rd, "'scope' is not a mapping");
 	while ((rc = next_key(rd)) == 1) {
 		for (k = 0; k < SCOPE_COUNT && strcmp(scalar(rd), scope_keys[k]); k++)
 			;
@@ -205,8 +240,10 @@ static int read_min_svn(struct reader *rd, struct gate_rule_params *p)
 	const char *s;
 	char *end;
 
-	if (expect(rd, YAML_SCALAR_EVENT, "a number"))
-		return fail(rd, "'min' is not a number");
+	int rc = want(rd, YAML_SCALAR_EVENT);
+
+	if (rc <= 0)
+		return rc ? -1 : fail(rd, "'min' is not a number");
 	s = scalar(rd);
 	errno = 0;
 	p->min_svn = strtoull(s, &end, 10);
@@ -223,16 +260,16 @@ static int read_expect(struct reader *rd, struct gate_rule_params *p)
 	size_t i;
 	int rc;
 
-	if (expect(rd, YAML_MAPPING_START_EVENT, "a mapping"))
-		return fail(rd, "'expect' is not a mapping from group glob to hostdata");
+	if ((rc = want(rd, YAML_MAPPING_START_EVENT)) <= 0)
+		return rc ? -1 : fail(rd, "'expect' is not a mapping from group glob to hostdata");
 	while ((rc = next_key(rd)) == 1) {
 		if (p->expect_count == GATE_MAX_RULE_GLOBS)
 			return fail(rd, "'expect' has more than %u groups", GATE_MAX_RULE_GLOBS);
 		pin = gate_array_push(&p->expect, &p->expect_count, sizeof(*pin), rd->err);
 		if (!pin || !(pin->group = gate_strdup(scalar(rd), rd->err)))
 			return -1;
-		if (expect(rd, YAML_SCALAR_EVENT, "hostdata"))
-			return fail(rd, "the hostdata of '%s' is not a string", pin->group);
+		if ((rc = want(rd, YAML_SCALAR_EVENT)) <= 0)
+			return rc ? -1 : fail(rd, "the hostdata of '%s' is not a string", pin->group);
 		if (rd->ev.data.scalar.length != GATE_DIGEST_HEX_SIZE)
 			return fail(rd, "the hostdata of '%s' is not 64 hex digits", pin->group);
 		for (i = 0; i < GATE_DIGEST_HEX_SIZE; i++)
@@ -282,8 +319,7 @@ static int read_entry(struct reader *rd, enum gate_rule rule, struct entry *e)
 			return fail(rd, "'%s' given twice", scalar(rd));
 		seen |= key;
 		if (key == SEEN_SEVERITY)
-			rc = expect(rd, YAML_SCALAR_EVENT, "a severity: deny, warn or off") ||
-			     to_severity(rd, &e->severity);
+			rc = read_severity(rd, &e->severity);
 		else if (key == SEEN_SCOPE)
 			rc = read_scope(rd, e);
 		else
@@ -294,10 +330,10 @@ static int read_entry(struct reader *rd, enum gate_rule rule, struct entry *e)
 	if (rc)
 		return -1;
 	if (!(seen & SEEN_SEVERITY))
-		return fail(rd, "rule '%s': entry has no severity", gate_rules[rule].id);
+		return fail_at(rd, e->line, "rule '%s': entry has no severity", gate_rules[rule].id);
 	if (needs_param(rule) && !(seen & SEEN_PARAM) && e->severity != GATE_SEVERITY_OFF)
-		return fail(rd, "rule '%s' needs '%s'", gate_rules[rule].id,
-			    param_keys[param_of(rule)]);
+		return fail_at(rd, e->line, "rule '%s' needs '%s'", gate_rules[rule].id,
+			       param_keys[param_of(rule)]);
 	return 0;
 }
 
@@ -364,8 +400,8 @@ static int read_rules(struct reader *rd, gate_ruleset *rs)
 	enum gate_rule rule;
 	int rc;
 
-	if (expect(rd, YAML_MAPPING_START_EVENT, "a mapping"))
-		return fail(rd, "'rules' is not a mapping from rule id to severity");
+	if ((rc = want(rd, YAML_MAPPING_START_EVENT)) <= 0)
+		return rc ? -1 : fail(rd, "'rules' is not a mapping from rule id to severity");
 	while ((rc = next_key(rd)) == 1) {
 		if (find_rule(rd, &rule))
 			return -1;
@@ -380,9 +416,12 @@ static int read_rules(struct reader *rd, gate_ruleset *rs)
 
 static int read_version(struct reader *rd)
 {
-	if (expect(rd, YAML_SCALAR_EVENT, "a version") || strcmp(scalar(rd), "1"))
-		return fail(rd, "unsupported version: this gate reads version 1");
-	return 0;
+	int rc = want(rd, YAML_SCALAR_EVENT);
+
+	if (rc < 0)
+		return -1;
+	return rc && !strcmp(scalar(rd), "1") ? 0
+					      : fail(rd, "unsupported version: this gate reads version 1");
 }
 
 static int read_document(struct reader *rd, gate_ruleset *rs)
@@ -390,12 +429,13 @@ static int read_document(struct reader *rd, gate_ruleset *rs)
 	bool has_rules = false;
 	int rc;
 
-	if (expect(rd, YAML_STREAM_START_EVENT, "a stream") || next(rd))
+	/* STREAM_START, then DOCUMENT_START unless the stream is empty. */
+	if (next(rd) || next(rd))
 		return -1;
 	if (rd->ev.type == YAML_STREAM_END_EVENT)
 		return fail(rd, "empty rule file: expected a 'rules' mapping");
-	if (expect(rd, YAML_MAPPING_START_EVENT, "a mapping with 'rules'"))
-		return -1;
+	if ((rc = want(rd, YAML_MAPPING_START_EVENT)) <= 0)
+		return rc ? -1 : fail(rd, "expected a mapping with 'rules'");
 	while ((rc = next_key(rd)) == 1) {
 		if (!strcmp(scalar(rd), "rules") && !has_rules) {
 			has_rules = true;
@@ -412,7 +452,8 @@ static int read_document(struct reader *rd, gate_ruleset *rs)
 		return -1;
 	if (!has_rules)
 		return fail(rd, "no 'rules' mapping");
-	if (expect(rd, YAML_DOCUMENT_END_EVENT, "the end of the document") || next(rd))
+	/* DOCUMENT_END, then STREAM_END unless another document follows. */
+	if (next(rd) || next(rd))
 		return -1;
 	return rd->ev.type == YAML_STREAM_END_EVENT ? 0 : fail(rd, "a rule file holds one document");
 }
@@ -507,7 +548,8 @@ static bool any_match(const struct gate_strv *globs, const char *s, bool image)
 	return false;
 }
 
-/* A scope list constrains only what the finding names (see ruleset.h). */
+/* Every list of the scope must match; what the finding does not name
+ * matches no list (see ruleset.h). */
 static bool in_scope(const struct entry *e, const char *group, const char *container,
 		     const char *image)
 {
@@ -515,8 +557,8 @@ static bool in_scope(const struct entry *e, const char *group, const char *conta
 	int k;
 
 	for (k = 0; k < SCOPE_COUNT; k++)
-		if (e->has_scope[k] && subject[k] &&
-		    !any_match(&e->scope[k], subject[k], k == SCOPE_IMAGES))
+		if (e->has_scope[k] &&
+		    (!subject[k] || !any_match(&e->scope[k], subject[k], k == SCOPE_IMAGES)))
 			return false;
 	return true;
 }

@@ -19,8 +19,9 @@
  *   severity   deny, warn or off (required)
  *   scope      groups, containers, images: lists of globs; an entry applies
  *              where every list given matches what the finding names.  A
- *              list about what a finding does not name is ignored: a
- *              finding about a whole group is matched by `groups` alone.
+ *              finding that names no container (one about a whole group)
+ *              matches no `containers` list, and so on: an entry scoped to
+ *              containers never applies to it.
  *   allow      image.registry_allowlist: image globs (required)
  *   except     image.digest_pinned: image globs that may stay tags
  *   min        policy.min_svn: the least minimum_svn a fragment may have (required)
