@@ -8,3 +8,14 @@ add_executable(test_rules rules/test_rules.c)
 target_link_libraries(test_rules PRIVATE gate_report gate_rules gate_flags)
 add_test(NAME rules.unit COMMAND test_rules ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(rules.unit PROPERTIES LABELS unit)
+
+# verify_json.c is compiled in until the lead's gate_verify library has it,
+# so that the test sees JSON, SARIF and JUnit of the same findings.
+add_executable(test_reports report/test_reports.c ${PROJECT_SOURCE_DIR}/gate/report/verify_json.c)
+target_link_libraries(test_reports PRIVATE gate_report gate_rules gate_flags)
+add_test(NAME rules.reports
+  COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/report/check_reports.py
+          --writer $<TARGET_FILE:test_reports>
+          --schema ${CMAKE_CURRENT_SOURCE_DIR}/report/sarif-2.1.0.json
+          --out ${CMAKE_CURRENT_BINARY_DIR}/reports)
+set_tests_properties(rules.reports PROPERTIES LABELS unit)

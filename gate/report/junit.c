@@ -171,11 +171,11 @@ static void put_attr(FILE *f, const char *name, const char *value)
 	fputc('"', f);
 }
 
-static void put_property(FILE *f, const char *name, const char *value)
+static void put_property(FILE *f, int indent, const char *name, const char *value)
 {
 	if (!value)
 		return;
-	fprintf(f, "        <property name=\"%s\" value=\"", name);
+	fprintf(f, "%*s<property name=\"%s\" value=\"", indent, "", name);
 	xml_put(f, value, true);
 	fputs("\"/>\n", f);
 }
@@ -236,10 +236,10 @@ static void put_testcase(FILE *f, const struct tcase *t)
 	fputs(" time=\"0\">\n", f);
 	if (c) {
 		fputs("      <properties>\n", f);
-		put_property(f, "image", c->image);
-		put_property(f, "digest", c->digest);
-		put_property(f, "verdict", gate_verdict_name(c->verdict));
-		put_property(f, "policy_container", c->policy_match);
+		put_property(f, 8, "image", c->image);
+		put_property(f, 8, "digest", c->digest);
+		put_property(f, 8, "verdict", gate_verdict_name(c->verdict));
+		put_property(f, 8, "policy_container", c->policy_match);
 		fputs("      </properties>\n", f);
 	}
 	o = outcome_of(t, &shown);
@@ -335,7 +335,7 @@ int gate_report_verify_junit(FILE *f, const struct gate_verify_report *r, const 
 		fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"0\">\n",
 			n, counts[FAILED], counts[SKIPPED]);
 		fputs("    <properties>\n", f);
-		put_property(f, "gate_version", version);
+		put_property(f, 6, "gate_version", version);
 		fputs("    </properties>\n", f);
 		each_case(r, r->groups[g].file, f, NULL);
 		fputs("  </testsuite>\n", f);
