@@ -84,6 +84,39 @@ static void test_shipped(void)
 	gate_ruleset_free(rs);
 }
 
+/* The example of README "Rules" is a rule file that loads. */
+static void test_readme_example(void)
+{
+	FILE *f = fopen(path_in(root, "README.md"), "r");
+	char line[1024], text[8192] = "";
+	int state = 0;      /* 0 before "## Rules", 1 before its yaml block, 2 in it */
+	gate_ruleset *rs;
+
+	while (f && state < 3 && fgets(line, sizeof(line), f)) {
+		if (state == 0 && !strcmp(line, "## Rules\n"))
+			state = 1;
+		else if (state == 1 && !strcmp(line, "```yaml\n"))
+			state = 2;
+		else if (state == 2 && !strcmp(line, "```\n"))
+			state = 3;
+		else if (state == 2 && strlen(text) + strlen(line) < sizeof(text))
+			strcat(text, line);
+	}
+	if (f)
+		fclose(f);
+	CHECK(state == 3, "README.md has no yaml block under \"## Rules\"");
+	if (state != 3 || !(rs = load_text(text)))
+		return;
+	CHECK(gate_ruleset_severity(rs, GATE_RULE_IMAGE_REGISTRY_ALLOWLIST, "prod-web", "web",
+				    "nginx") == GATE_SEVERITY_DENY &&
+	      gate_ruleset_severity(rs, GATE_RULE_POLICY_MIN_SVN, "g", NULL,
+				    "mcr.microsoft.com/aci/aci-cc-infra-fragment") == GATE_SEVERITY_OFF &&
+	      gate_ruleset_severity(rs, GATE_RULE_POLICY_HOSTDATA, "prod-web", NULL, NULL) ==
+		      GATE_SEVERITY_DENY,
+	      "README example: unexpected severities");
+	gate_ruleset_free(rs);
+}
+
 /* ---- refused files: each names the file and the line ---- */
 
 static void test_refused(void)
@@ -399,6 +432,7 @@ int main(int argc, char **argv)
 	root = argv[1];
 	work = argv[2];
 	test_shipped();
+	test_readme_example();
 	test_refused();
 	test_scopes();
 	test_image_match();
