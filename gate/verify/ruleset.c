@@ -291,9 +291,10 @@ static int read_param(struct reader *rd, enum gate_rule rule, struct entry *e)
 		return fail(rd, "unknown key '%s'", key);
 	if (p != param_of(rule))
 		return fail(rd, "rule '%s' takes no parameter '%s'", gate_rules[rule].id, key);
+	/* key dies with the next event: name the parameter from the table. */
 	switch (p) {
-	case P_ALLOW: return read_globs(rd, &e->params.allow, key);
-	case P_EXCEPT: return read_globs(rd, &e->params.except, key);
+	case P_ALLOW: return read_globs(rd, &e->params.allow, param_keys[p]);
+	case P_EXCEPT: return read_globs(rd, &e->params.except, param_keys[p]);
 	case P_MIN: return read_min_svn(rd, &e->params);
 	default: return read_expect(rd, &e->params);
 	}

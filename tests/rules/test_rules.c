@@ -167,6 +167,42 @@ static void test_refused(void)
 	}
 }
 
+/* Every prefix of a rule file loads or is refused with its file and line:
+ * never a crash, never an error without a message. */
+static void test_truncated(void)
+{
+	static const char *const files[] = {
+		"rules/strict.yaml", "fixtures/rules/scoped.yaml", "fixtures/rules/bad/bad_hostdata.yaml",
+	};
+	const char *cut = path_in(work, "cut.yaml");
+	char text[16384];
+	size_t i, len, n;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f = fopen(path_in(root, files[i]), "r");
+
+		len = f ? fread(text, 1, sizeof(text), f) : 0;
+		if (f)
+			fclose(f);
+		CHECK(len > 0 && len < sizeof(text), "%s: cannot read", files[i]);
+		for (n = 0; n < len; n++) {
+			gate_ruleset *rs = NULL;
+			gate_err err = GATE_ERR_INIT;
+
+			f = fopen(cut, "w");
+			if (!f || fwrite(text, 1, n, f) != n || fclose(f)) {
+				CHECK(0, "cannot write %s", cut);
+				return;
+			}
+			if (gate_ruleset_load(&rs, cut, &err))
+				CHECK(err.code == GATE_EINPUT && !strncmp(err.msg, cut, strlen(cut)) &&
+				      err.msg[strlen(cut)] == ':',
+				      "%s cut at %zu: '%s'", files[i], n, err.msg);
+			gate_ruleset_free(rs);
+		}
+	}
+}
+
 /* ---- scopes ---- */
 
 static void test_scopes(void)
@@ -434,6 +470,7 @@ int main(int argc, char **argv)
 	test_shipped();
 	test_readme_example();
 	test_refused();
+	test_truncated();
 	test_scopes();
 	test_image_match();
 	test_policy_rules();
