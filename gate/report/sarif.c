@@ -62,10 +62,9 @@ static json_t *rules_json(void)
 	for (i = 0; a && i < GATE_RULE_COUNT; i++) {
 		const struct gate_rule_info *ri = &gate_rules[i];
 
-		if (add(a, json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:b, s:s}}",
+		if (add(a, json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:b, s:s}}",
 					"id", ri->id,
 					"shortDescription", "text", ri->summary,
-					"fullDescription", "text", ri->summary,
 					"help", "text", ri->help,
 					"defaultConfiguration",
 					"enabled", ri->severity != GATE_SEVERITY_OFF,

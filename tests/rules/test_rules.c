@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "report/rules_report.h"
 #include "verify/policy_rules.h"
 #include "verify/ruleset.h"
@@ -201,6 +202,28 @@ static void test_truncated(void)
 			gate_ruleset_free(rs);
 		}
 	}
+}
+
+/* A file past GATE_MAX_RULES_SIZE is refused before it is all read. */
+static void test_too_large(void)
+{
+	const char *p = path_in(work, "large.yaml");
+	FILE *f = fopen(p, "w");
+	gate_ruleset *rs = NULL;
+	gate_err err = GATE_ERR_INIT;
+	size_t i;
+
+	if (!f) {
+		CHECK(0, "cannot write %s", p);
+		return;
+	}
+	fputs("rules:\n  config.env: warn\n", f);
+	for (i = 0; i < GATE_MAX_RULES_SIZE / 64 + 1; i++)
+		fprintf(f, "# %061zu\n", i);
+	fclose(f);
+	CHECK(gate_ruleset_load(&rs, p, &err) && err.code == GATE_EINPUT &&
+	      strstr(err.msg, "larger than the limit"), "a large file: '%s'", err.msg);
+	gate_ruleset_free(rs);
 }
 
 /* ---- scopes ---- */
@@ -471,6 +494,7 @@ int main(int argc, char **argv)
 	test_readme_example();
 	test_refused();
 	test_truncated();
+	test_too_large();
 	test_scopes();
 	test_image_match();
 	test_policy_rules();
