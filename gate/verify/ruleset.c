@@ -140,6 +140,10 @@ static int next(struct reader *rd)
 	rd->have_ev = true;
 	if (rd->ev.type == YAML_ALIAS_EVENT)
 		return fail(rd, "aliases are not allowed in a rule file");
+	/* "\0" in a quoted scalar would cut every comparison short. */
+	if (rd->ev.type == YAML_SCALAR_EVENT &&
+	    memchr(rd->ev.data.scalar.value, '\0', rd->ev.data.scalar.length))
+		return fail(rd, "NUL character in a scalar");
 	return 0;
 }
 

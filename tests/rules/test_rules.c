@@ -145,6 +145,7 @@ static void test_refused(void)
 		{ "empty_list.yaml", 2, "rule 'config.env' has an empty list" },
 		{ "unknown_top_key.yaml", 1, "unknown key 'rulez'" },
 		{ "not_a_mapping.yaml", 1, "expected a mapping with 'rules'" },
+		{ "nul_in_key.yaml", 3, "NUL character in a scalar" },
 		{ "no_such_file.yaml", 0, "cannot open" },
 	};
 	size_t i;
