@@ -81,7 +81,9 @@ static int check_images(struct gate_verify_report *r, struct gate_finding_at *at
 
 	s = gate_ruleset_lookup(rs, GATE_RULE_IMAGE_REGISTRY_ALLOWLIST, at->group, at->container,
 				at->image);
-	if (s.severity != GATE_SEVERITY_OFF && !any_image_match(&s.params->allow, at->image) &&
+	/* Without a rule file's allow list there is nothing to check against. */
+	if (s.severity != GATE_SEVERITY_OFF && s.params &&
+	    !any_image_match(&s.params->allow, at->image) &&
 	    gate_verify_add_finding(r, at, GATE_RULE_IMAGE_REGISTRY_ALLOWLIST, s.severity,
 				    json_pack("{s:o*}", "allow", strv_json(&s.params->allow)), err,
 				    readable ? "image '%s' is not from an allowed registry"

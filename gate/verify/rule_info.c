@@ -57,6 +57,11 @@ const struct gate_rule_info gate_rules[GATE_RULE_COUNT] = {
 		"a mount the policy does not allow",
 		"Make the template's volume mounts agree with the policy's mounts, or regenerate "
 		"the policy." },
+	[GATE_RULE_CONFIG_STDIO] = { "config.stdio_access", GATE_SEVERITY_DENY,
+		"the matching policy containers disagree on allow_stdio_access: the guest refuses",
+		"Several policy entries fit this container but differ in allow_stdio_access, and "
+		"the guest refuses such a container.  Regenerate the policy so that the entries "
+		"agree." },
 	[GATE_RULE_COVERAGE_NOT_IN_POLICY] = { "coverage.not_in_policy", GATE_SEVERITY_DENY,
 		"a template container with no policy entry and no fragment that could cover it",
 		"Regenerate the policy from the template so that every container has an entry, or "
