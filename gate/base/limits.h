@@ -38,4 +38,9 @@
 #define GATE_EXPAND_FACTOR        64
 #define GATE_MIN_EXPAND_SIZE      (64u << 20)
 
+/* Rule files (verify/ruleset.h): a team's configuration, small by nature */
+#define GATE_MAX_RULES_SIZE       (1u << 20)
+#define GATE_MAX_RULE_ENTRIES     64              /* entries of one rule */
+#define GATE_MAX_RULE_GLOBS       1024            /* globs of one list, pins of one expect */
+
 #endif

@@ -158,7 +158,9 @@ static bool colour_wanted(void)
 static int verify(struct cli_registry *reg, struct inputs *in, int format, const char *output)
 {
 	struct gate_verify_report report = GATE_VERIFY_REPORT_INIT;
-	struct gate_verify_opts opts = { &reg->opts, hash_images, reg, NULL };
+	struct gate_verify_opts opts = {
+		.registry = &reg->opts, .hash = hash_images, .hash_ctx = reg,
+	};
 	gate_err err = GATE_ERR_INIT;
 	int status;
 

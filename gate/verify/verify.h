@@ -67,6 +67,15 @@ enum gate_rule {
 	GATE_RULE_POLICY_LEGACY_JSON,
 	GATE_RULE_POLICY_VERSION,
 	GATE_RULE_TAG_UNPINNED,
+	/* Rules a rule set turns on (verify/ruleset.h); off by default, so a
+	 * run without a rule set reports what it always did.  Checked by
+	 * verify/policy_rules.h. */
+	GATE_RULE_IMAGE_REGISTRY_ALLOWLIST,
+	GATE_RULE_IMAGE_DIGEST_PINNED,
+	GATE_RULE_POLICY_ALLOW_ELEVATED,
+	GATE_RULE_POLICY_STDIO_ACCESS,
+	GATE_RULE_POLICY_MIN_SVN,
+	GATE_RULE_POLICY_HOSTDATA,
 	GATE_RULE_COUNT
 };
 
@@ -74,6 +83,7 @@ struct gate_rule_info {
 	const char *id;             /* "layers.drift" */
 	enum gate_severity severity;  /* the built-in default */
 	const char *summary;        /* one line, for help and SARIF */
+	const char *help;           /* what to do about a finding: SARIF help text */
 };
 
 extern const struct gate_rule_info gate_rules[GATE_RULE_COUNT];
@@ -90,6 +100,7 @@ struct gate_finding {
 	char *image;
 	char *message;              /* one line, no trailing period */
 	json_t *details;            /* an object: expected/actual, positions...; owned */
+	unsigned line;              /* of the container in file, 1-based; 0 unknown */
 };
 
 /* One layer position of a container: the policy's root hash and the
@@ -149,6 +160,9 @@ struct gate_verify_opts {
 	void *hash_ctx;
 	/* Severity per rule; NULL means gate_rules[].severity. */
 	const enum gate_severity *severities;
+	/* A rule file's choices, scoped per group, container and image
+	 * (verify/ruleset.h); NULL means the built-in defaults. */
+	const struct gate_ruleset *ruleset;
 };
 
 /* Verifies every group of models[0..n).  Registry failures are not
