@@ -15,7 +15,7 @@
 
 #include "verify/re2.h"
 
-const char *const gate_admit_rule_names[GATE_RULE_COUNT] = {
+const char *const gate_admit_rule_names[GATE_ADMIT_RULE_COUNT] = {
 	"command", "working_dir", "user", "privileged", "no_new_privileges",
 	"seccomp", "mounts", "env", "caps",
 };
@@ -24,7 +24,7 @@ const char *const gate_cap_set_names[GATE_CAPS_SET_COUNT] = {
 	"bounding", "effective", "inheritable", "permitted", "ambient",
 };
 
-const char *gate_verdict_name(enum gate_verdict v)
+const char *gate_admit_verdict_name(enum gate_admit_verdict v)
 {
 	static const char *const names[] = { "pass", "unknown", "fail" };
 	return names[v];
@@ -98,13 +98,13 @@ static const struct std_mount privileged_mounts[] = {
 
 /* ---- small helpers ---- */
 
-static enum gate_verdict worst(enum gate_verdict a, enum gate_verdict b)
+static enum gate_admit_verdict worst(enum gate_admit_verdict a, enum gate_admit_verdict b)
 {
 	return a > b ? a : b;
 }
 
 /* Best of two alternatives ("some rule allows it"). */
-static enum gate_verdict best(enum gate_verdict a, enum gate_verdict b)
+static enum gate_admit_verdict best(enum gate_admit_verdict a, enum gate_admit_verdict b)
 {
 	return a < b ? a : b;
 }
@@ -146,7 +146,7 @@ static json_t *strs_json(const char *const *v, size_t n)
 	return a;
 }
 
-static int set_check(struct gate_admit_check *c, enum gate_verdict v,
+static int set_check(struct gate_admit_check *c, enum gate_admit_verdict v,
                      char *expected, char *actual, gate_err *err)
 {
 	c->verdict = v;
@@ -194,7 +194,7 @@ static char *anchor(const char *p, gate_err *err)
  * builtin undefined, so the rule holds for nothing: FAIL, with the reason
  * in *note when the caller wants it.  *unanchored, when not NULL, gets
  * what a guest before the anchoring change (hcsshim 9b2e94f5) decided. */
-static int re2_match(enum gate_verdict *out, const char *p, const char *s,
+static int re2_match(enum gate_admit_verdict *out, const char *p, const char *s,
                      bool *unanchored, char **note, gate_err *err)
 {
 	gate_err perr = GATE_ERR_INIT;
@@ -203,7 +203,7 @@ static int re2_match(enum gate_verdict *out, const char *p, const char *s,
 
 	if (!a)
 		return -1;
-	*out = GATE_VERDICT_FAIL;
+	*out = GATE_ADMIT_FAIL;
 	if (gate_re2_new(&re, a, &perr) < 0) {
 		free(a);
 		if (note && !*note && !(*note = fmt(err, "%s: it matches nothing in the guest", perr.msg)))
@@ -213,7 +213,7 @@ static int re2_match(enum gate_verdict *out, const char *p, const char *s,
 		return 0;
 	}
 	if (gate_re2_search(re, s))
-		*out = GATE_VERDICT_PASS;
+		*out = GATE_ADMIT_PASS;
 	gate_re2_free(re);
 	free(a);
 	if (unanchored) {
@@ -227,14 +227,14 @@ static int re2_match(enum gate_verdict *out, const char *p, const char *s,
 
 /* regex.match(anchor_pattern(p), s) for a user name or a mount source,
  * which guests before hcsshim df52d666 (March 2026) matched unanchored. */
-static int re2_match_late(enum gate_verdict *out, const char *p, const char *s,
+static int re2_match_late(enum gate_admit_verdict *out, const char *p, const char *s,
                           char **note, gate_err *err)
 {
 	bool loose;
 
 	if (re2_match(out, p, s, &loose, note, err) < 0)
 		return -1;
-	if (loose != (*out == GATE_VERDICT_PASS) && !*note &&
+	if (loose != (*out == GATE_ADMIT_PASS) && !*note &&
 	    !(*note = fmt(err, "a guest built before hcsshim df52d666 (March 2026) matches "
 	                  "'%s' unanchored and decides differently", p)))
 		return -1;
@@ -308,17 +308,17 @@ static void cand_free(struct cand *c)
 static int check_command(struct gate_admit_check *ck, const struct cand *c,
                          const struct gate_admit_input *in, gate_err *err)
 {
-	enum gate_verdict v = GATE_VERDICT_FAIL;
+	enum gate_admit_verdict v = GATE_ADMIT_FAIL;
 	json_t *actual = strs_json(in->argv, in->argc);
 	size_t i;
 
 	/* A null command makes count() undefined in the guest: nothing matches. */
 	if (json_is_array(c->command) && json_array_size(c->command) == in->argc) {
-		v = GATE_VERDICT_PASS;
+		v = GATE_ADMIT_PASS;
 		for (i = 0; i < in->argc; i++) {
 			const char *arg = json_string_value(json_array_get(c->command, i));
 			if (!arg || strcmp(arg, in->argv[i]))
-				v = GATE_VERDICT_FAIL;
+				v = GATE_ADMIT_FAIL;
 		}
 	}
 	int rc = 0;
@@ -336,7 +336,7 @@ static int check_string(struct gate_admit_check *ck, const char *want, const cha
                         gate_err *err)
 {
 	json_t *w = want ? json_string(want) : NULL, *g = json_string(got ? got : "");
-	enum gate_verdict v = want && got && !strcmp(want, got) ? GATE_VERDICT_PASS : GATE_VERDICT_FAIL;
+	enum gate_admit_verdict v = want && got && !strcmp(want, got) ? GATE_ADMIT_PASS : GATE_ADMIT_FAIL;
 	int rc = set_check(ck, v, dump(w, err), dump(g, err), err);
 
 	json_decref(w);
@@ -347,8 +347,8 @@ static int check_string(struct gate_admit_check *ck, const char *want, const cha
 static int check_privileged(struct gate_admit_check *ck, const struct cand *c,
                             const struct gate_admit_input *in, gate_err *err)
 {
-	enum gate_verdict v = !in->privileged || c->allow_elevated ?
-		GATE_VERDICT_PASS : GATE_VERDICT_FAIL;
+	enum gate_admit_verdict v = !in->privileged || c->allow_elevated ?
+		GATE_ADMIT_PASS : GATE_ADMIT_FAIL;
 
 	return set_check(ck, v,
 		fmt(err, "%s", c->allow_elevated ? "privileged allowed (allow_elevated)" : "not privileged"),
@@ -358,8 +358,8 @@ static int check_privileged(struct gate_admit_check *ck, const struct cand *c,
 static int check_nnp(struct gate_admit_check *ck, const struct cand *c,
                      const struct gate_admit_input *in, gate_err *err)
 {
-	enum gate_verdict v = !c->no_new_privileges || in->no_new_privileges ?
-		GATE_VERDICT_PASS : GATE_VERDICT_FAIL;
+	enum gate_admit_verdict v = !c->no_new_privileges || in->no_new_privileges ?
+		GATE_ADMIT_PASS : GATE_ADMIT_FAIL;
 
 	return set_check(ck, v,
 		fmt(err, "%s", c->no_new_privileges ? "no_new_privileges" : "any"),
@@ -369,26 +369,26 @@ static int check_nnp(struct gate_admit_check *ck, const struct cand *c,
 
 /* ---- user_ok / idName_ok ---- */
 
-static int idname_ok(enum gate_verdict *out, const json_t *rule,
+static int idname_ok(enum gate_admit_verdict *out, const json_t *rule,
                      const struct gate_admit_idname *who, char **note, gate_err *err)
 {
 	const char *pattern = json_string_value(json_object_get(rule, "pattern"));
 	const char *strategy = json_string_value(json_object_get(rule, "strategy"));
 
-	*out = GATE_VERDICT_FAIL;
+	*out = GATE_ADMIT_FAIL;
 	if (!pattern || !strategy)
 		return 0;
 	if (!strcmp(strategy, "any"))
-		*out = GATE_VERDICT_PASS;
+		*out = GATE_ADMIT_PASS;
 	else if (!strcmp(strategy, "id"))
-		*out = !who->id ? GATE_VERDICT_UNKNOWN :
-			!strcmp(pattern, who->id) ? GATE_VERDICT_PASS : GATE_VERDICT_FAIL;
+		*out = !who->id ? GATE_ADMIT_UNKNOWN :
+			!strcmp(pattern, who->id) ? GATE_ADMIT_PASS : GATE_ADMIT_FAIL;
 	else if (!strcmp(strategy, "name"))
-		*out = !who->name ? GATE_VERDICT_UNKNOWN :
-			!strcmp(pattern, who->name) ? GATE_VERDICT_PASS : GATE_VERDICT_FAIL;
+		*out = !who->name ? GATE_ADMIT_UNKNOWN :
+			!strcmp(pattern, who->name) ? GATE_ADMIT_PASS : GATE_ADMIT_FAIL;
 	else if (!strcmp(strategy, "re2"))
 		return who->name ? re2_match_late(out, pattern, who->name, note, err) :
-			(*out = GATE_VERDICT_UNKNOWN, 0);
+			(*out = GATE_ADMIT_UNKNOWN, 0);
 	return 0;
 }
 
@@ -406,11 +406,11 @@ static int check_user(struct gate_admit_check *ck, const struct cand *c,
 	const char *umask = in->umask ? in->umask : "0022";
 	const char *want_umask = json_string_value(json_object_get(c->user, "umask"));
 	json_t *groups = json_object_get(c->user, "group_idnames"), *g, *actual;
-	enum gate_verdict v, gv = GATE_VERDICT_FAIL, one;
+	enum gate_admit_verdict v, gv = GATE_ADMIT_FAIL, one;
 	size_t i;
 	int rc;
 
-	v = want_umask && !strcmp(want_umask, umask) ? GATE_VERDICT_PASS : GATE_VERDICT_FAIL;
+	v = want_umask && !strcmp(want_umask, umask) ? GATE_ADMIT_PASS : GATE_ADMIT_FAIL;
 	if (idname_ok(&one, json_object_get(c->user, "user_idname"), &u->user, &ck->note, err) < 0)
 		return -1;
 	v = worst(v, one);
@@ -421,7 +421,7 @@ static int check_user(struct gate_admit_check *ck, const struct cand *c,
 		gv = best(gv, one);
 	}
 	v = worst(v, gv);
-	if (v == GATE_VERDICT_UNKNOWN && !ck->note &&
+	if (v == GATE_ADMIT_UNKNOWN && !ck->note &&
 	    !(ck->note = fmt(err, "the uid or name needs the image's /etc/passwd or /etc/group")))
 		return -1;
 	actual = json_pack("{s:s, s:o, s:[o]}", "umask", umask, "user", idname_json(&u->user),
@@ -445,15 +445,15 @@ static bool has_option(const char *const *opts, size_t n, const char *o)
 
 /* Source rule for a sandbox:// or hugepages:// constraint: the prefix is
  * the same directory on both sides, so the tails are compared. */
-static int source_ok(enum gate_verdict *out, const char *constraint, const char *source,
+static int source_ok(enum gate_admit_verdict *out, const char *constraint, const char *source,
                      char **note, gate_err *err)
 {
 	static const char *const prefixes[] = { "sandbox://", "hugepages://" };
 	size_t i, n;
 
-	*out = GATE_VERDICT_FAIL;
+	*out = GATE_ADMIT_FAIL;
 	if (!source) {
-		*out = GATE_VERDICT_UNKNOWN;
+		*out = GATE_ADMIT_UNKNOWN;
 		return 0;
 	}
 	for (i = 0; i < 2; i++) {
@@ -464,19 +464,19 @@ static int source_ok(enum gate_verdict *out, const char *constraint, const char 
 	}
 	/* plan9:// sources are granted at run time (data.metadata.p9mounts). */
 	if (!strncmp(constraint, "plan9://", 8))
-		*out = GATE_VERDICT_UNKNOWN;
+		*out = GATE_ADMIT_UNKNOWN;
 	else if (!strcmp(constraint, source))
-		*out = GATE_VERDICT_PASS;
+		*out = GATE_ADMIT_PASS;
 	return 0;
 }
 
-static int constraint_ok(enum gate_verdict *out, const char *dest, const char *type,
+static int constraint_ok(enum gate_admit_verdict *out, const char *dest, const char *type,
                          const char *source, const char *const *copts, size_t cn,
                          const struct gate_admit_mount *m, char **note, gate_err *err)
 {
 	size_t i;
 
-	*out = GATE_VERDICT_FAIL;
+	*out = GATE_ADMIT_FAIL;
 	if (!dest || !type || !source || !m->destination || !*m->destination ||
 	    strcmp(dest, m->destination) || strcmp(type, m->type ? m->type : "") ||
 	    cn != m->options_count)
@@ -490,7 +490,7 @@ static int constraint_ok(enum gate_verdict *out, const char *dest, const char *t
 	return source_ok(out, source, m->source, note, err);
 }
 
-static int policy_constraint_ok(enum gate_verdict *out, const json_t *pm,
+static int policy_constraint_ok(enum gate_admit_verdict *out, const json_t *pm,
                                 const struct gate_admit_mount *m, char **note, gate_err *err)
 {
 	const json_t *opts = json_object_get(pm, "options"), *o;
@@ -498,7 +498,7 @@ static int policy_constraint_ok(enum gate_verdict *out, const json_t *pm,
 	const char **copts = calloc(n + 1, sizeof(*copts));
 	int rc = 0;
 
-	*out = GATE_VERDICT_FAIL;
+	*out = GATE_ADMIT_FAIL;
 	if (!copts)
 		return gate_err_nomem(err);
 	json_array_foreach(opts, i, o)
@@ -522,14 +522,14 @@ static size_t std_count(const struct std_mount *s)
 	return n;
 }
 
-static int mount_ok(enum gate_verdict *out, const struct cand *c,
+static int mount_ok(enum gate_admit_verdict *out, const struct cand *c,
                     const struct gate_admit_mount *m, char **note, gate_err *err)
 {
-	enum gate_verdict one;
+	enum gate_admit_verdict one;
 	const json_t *pm;
 	size_t i;
 
-	*out = GATE_VERDICT_FAIL;
+	*out = GATE_ADMIT_FAIL;
 	json_array_foreach(c->mounts, i, pm) {
 		if (policy_constraint_ok(&one, pm, m, note, err) < 0)
 			return -1;
@@ -563,7 +563,7 @@ static json_t *mount_json(const struct gate_admit_mount *m)
 static int check_mounts(struct gate_admit_check *ck, const struct cand *c,
                         const struct gate_admit_input *in, gate_err *err)
 {
-	enum gate_verdict v = GATE_VERDICT_PASS, one;
+	enum gate_admit_verdict v = GATE_ADMIT_PASS, one;
 	json_t *bad = json_array(), *want = json_array(), *pm;
 	size_t i, j;
 	int rc;
@@ -573,7 +573,7 @@ static int check_mounts(struct gate_admit_check *ck, const struct cand *c,
 		if (mount_ok(&one, c, m, &ck->note, err) < 0)
 			goto fail;
 		v = worst(v, one);
-		if (one == GATE_VERDICT_PASS)
+		if (one == GATE_ADMIT_PASS)
 			continue;
 		json_array_append_new(bad, mount_json(m));
 		/* what the policy offers at that destination, if anything */
@@ -582,7 +582,7 @@ static int check_mounts(struct gate_admit_check *ck, const struct cand *c,
 			    !strcmp(json_string_value(json_object_get(pm, "destination")), m->destination))
 				json_array_append(want, pm);
 	}
-	if (v == GATE_VERDICT_PASS) {
+	if (v == GATE_ADMIT_PASS) {
 		rc = set_check(ck, v, fmt(err, "every mount allowed"),
 		               fmt(err, "%zu mounts, each allowed", in->mounts_count), err);
 	} else {
@@ -606,13 +606,13 @@ static int check_initial(struct gate_admit_candidate *out, const struct cand *c,
 	struct gate_admit_check *r = out->rules;
 	const char *seccomp = in->seccomp_profile_sha256 ? in->seccomp_profile_sha256 : "";
 
-	if (check_command(&r[GATE_RULE_COMMAND], c, in, err) < 0 ||
-	    check_string(&r[GATE_RULE_WORKING_DIR], c->working_dir, in->working_dir, err) < 0 ||
-	    check_user(&r[GATE_RULE_USER], c, in, err) < 0 ||
-	    check_privileged(&r[GATE_RULE_PRIVILEGED], c, in, err) < 0 ||
-	    check_nnp(&r[GATE_RULE_NO_NEW_PRIVILEGES], c, in, err) < 0 ||
-	    check_string(&r[GATE_RULE_SECCOMP], c->seccomp, seccomp, err) < 0 ||
-	    check_mounts(&r[GATE_RULE_MOUNTS], c, in, err) < 0)
+	if (check_command(&r[GATE_ADMIT_COMMAND], c, in, err) < 0 ||
+	    check_string(&r[GATE_ADMIT_WORKING_DIR], c->working_dir, in->working_dir, err) < 0 ||
+	    check_user(&r[GATE_ADMIT_USER], c, in, err) < 0 ||
+	    check_privileged(&r[GATE_ADMIT_PRIVILEGED], c, in, err) < 0 ||
+	    check_nnp(&r[GATE_ADMIT_NO_NEW_PRIVILEGES], c, in, err) < 0 ||
+	    check_string(&r[GATE_ADMIT_SECCOMP], c->seccomp, seccomp, err) < 0 ||
+	    check_mounts(&r[GATE_ADMIT_MOUNTS], c, in, err) < 0)
 		return -1;
 	return 0;
 }
@@ -629,28 +629,28 @@ static char *env_shown(const struct gate_admit_env *e, gate_err *err)
 
 /* env_pattern_ok on a known string; *differs notes where an unanchored
  * (pre-9b2e94f5) guest would decide otherwise. */
-static int pattern_ok(enum gate_verdict *out, const char *pattern, const char *strategy,
+static int pattern_ok(enum gate_admit_verdict *out, const char *pattern, const char *strategy,
                       const char *s, bool *differs, char **note, gate_err *err)
 {
 	bool loose;
 
-	*out = GATE_VERDICT_FAIL;
+	*out = GATE_ADMIT_FAIL;
 	if (!strcmp(strategy, "string")) {
-		*out = strcmp(pattern, s) ? GATE_VERDICT_FAIL : GATE_VERDICT_PASS;
+		*out = strcmp(pattern, s) ? GATE_ADMIT_FAIL : GATE_ADMIT_PASS;
 		return 0;
 	}
 	if (strcmp(strategy, "re2"))
 		return 0;
 	if (re2_match(out, pattern, s, &loose, note, err) < 0)
 		return -1;
-	if (loose != (*out == GATE_VERDICT_PASS))
+	if (loose != (*out == GATE_ADMIT_PASS))
 		*differs = true;
 	return 0;
 }
 
 /* env_rule_ok for both rule forms; an env whose value is unknown gives
  * UNKNOWN wherever the name alone does not already decide. */
-static int env_rule_ok(enum gate_verdict *out, const json_t *rule,
+static int env_rule_ok(enum gate_admit_verdict *out, const json_t *rule,
                        const struct gate_admit_env *e, bool *differs, char **note,
                        gate_err *err)
 {
@@ -660,7 +660,7 @@ static int env_rule_ok(enum gate_verdict *out, const json_t *rule,
 	const char *name_strategy = json_string_value(json_object_get(rule, "name_strategy"));
 	const char *value = json_string_value(json_object_get(rule, "value"));
 	const char *value_strategy = json_string_value(json_object_get(rule, "value_strategy"));
-	enum gate_verdict a = GATE_VERDICT_FAIL, b = GATE_VERDICT_FAIL, nv;
+	enum gate_admit_verdict a = GATE_ADMIT_FAIL, b = GATE_ADMIT_FAIL, nv;
 	size_t nlen = strlen(e->name);
 	char *full;
 	int rc = 0;
@@ -671,18 +671,18 @@ static int env_rule_ok(enum gate_verdict *out, const json_t *rule,
 		if (e->value)
 			rc = pattern_ok(&a, pattern, strategy, full, differs, note, err);
 		else if (!strcmp(strategy, "re2"))
-			a = GATE_VERDICT_UNKNOWN;
+			a = GATE_ADMIT_UNKNOWN;
 		else if (!strcmp(strategy, "string") && !strncmp(pattern, full, nlen + 1))
-			a = GATE_VERDICT_UNKNOWN;
+			a = GATE_ADMIT_UNKNOWN;
 	}
 	/* name/value form: the guest splits at the first '=' of NAME=VALUE */
 	if (!rc && name && name_strategy && value && value_strategy && !strchr(e->name, '=')) {
 		rc = pattern_ok(&nv, name, name_strategy, e->name, differs, note, err);
-		if (!rc && nv == GATE_VERDICT_PASS) {
+		if (!rc && nv == GATE_ADMIT_PASS) {
 			if (e->value)
 				rc = pattern_ok(&b, value, value_strategy, e->value, differs, note, err);
 			else
-				b = GATE_VERDICT_UNKNOWN;
+				b = GATE_ADMIT_UNKNOWN;
 		}
 	}
 	free(full);
@@ -694,7 +694,7 @@ static int env_rule_ok(enum gate_verdict *out, const json_t *rule,
 struct env_matrix {
 	size_t nrules;
 	unsigned char *m;           /* nrules * env_count verdicts */
-	enum gate_verdict *allowed; /* per env: some rule allows it */
+	enum gate_admit_verdict *allowed; /* per env: some rule allows it */
 	bool differs;               /* an unanchored guest decides some pair otherwise */
 	bool pair_form;             /* a {name,value} rule exists */
 };
@@ -703,7 +703,7 @@ static int env_matrix_build(struct env_matrix *em, const struct cand *c,
                             const struct gate_admit_input *in, char **note, gate_err *err)
 {
 	size_t r, e, ne = in->env_count;
-	enum gate_verdict v;
+	enum gate_admit_verdict v;
 	const json_t *rule;
 
 	em->nrules = json_array_size(c->env_rules);
@@ -712,7 +712,7 @@ static int env_matrix_build(struct env_matrix *em, const struct cand *c,
 	if (!em->m || !em->allowed)
 		return gate_err_nomem(err);
 	for (e = 0; e < ne; e++)
-		em->allowed[e] = GATE_VERDICT_FAIL;
+		em->allowed[e] = GATE_ADMIT_FAIL;
 	json_array_foreach(c->env_rules, r, rule) {
 		if (json_object_get(rule, "name"))
 			em->pair_form = true;
@@ -733,21 +733,21 @@ static void env_matrix_free(struct env_matrix *em)
 }
 
 /* The required half of envList_ok over the envs marked in keep. */
-static enum gate_verdict env_required(const struct env_matrix *em, const struct cand *c,
+static enum gate_admit_verdict env_required(const struct env_matrix *em, const struct cand *c,
                                       const bool *keep, size_t ne, json_t *missing)
 {
-	enum gate_verdict v = GATE_VERDICT_PASS, met;
+	enum gate_admit_verdict v = GATE_ADMIT_PASS, met;
 	const json_t *rule;
 	size_t r, e;
 
 	json_array_foreach(c->env_rules, r, rule) {
 		if (!json_is_true(json_object_get(rule, "required")))
 			continue;
-		met = GATE_VERDICT_FAIL;
+		met = GATE_ADMIT_FAIL;
 		for (e = 0; e < ne; e++)
 			if (!keep || keep[e])
-				met = best(met, (enum gate_verdict)em->m[r * ne + e]);
-		if (met != GATE_VERDICT_PASS && missing)
+				met = best(met, (enum gate_admit_verdict)em->m[r * ne + e]);
+		if (met != GATE_ADMIT_PASS && missing)
 			json_array_append(missing, (json_t *)rule);
 		v = worst(v, met);
 	}
@@ -761,7 +761,7 @@ static enum gate_verdict env_required(const struct env_matrix *em, const struct 
  * several candidates, whether each of them is really in the group. */
 static void env_select(bool *keep, bool *ambiguous, bool *uncertain,
                        const struct env_matrix *ems, const size_t *grp, size_t gn,
-                       const enum gate_verdict *pre, size_t ne, bool dropping)
+                       const enum gate_admit_verdict *pre, size_t ne, bool dropping)
 {
 	size_t g, e, count, max = 0, first = gn;
 
@@ -773,23 +773,23 @@ static void env_select(bool *keep, bool *ambiguous, bool *uncertain,
 	for (g = 0; g < gn; g++) {
 		const struct env_matrix *em = &ems[grp[g]];
 		for (count = e = 0; e < ne; e++) {
-			count += em->allowed[e] == GATE_VERDICT_PASS;
-			*uncertain |= em->allowed[e] == GATE_VERDICT_UNKNOWN;
+			count += em->allowed[e] == GATE_ADMIT_PASS;
+			*uncertain |= em->allowed[e] == GATE_ADMIT_UNKNOWN;
 		}
-		*uncertain |= gn > 1 && pre[grp[g]] == GATE_VERDICT_UNKNOWN;
+		*uncertain |= gn > 1 && pre[grp[g]] == GATE_ADMIT_UNKNOWN;
 		if (first == gn || count > max) {
 			max = count;
 			first = g;
 		}
 	}
 	for (e = 0; e < ne; e++)
-		keep[e] = ems[grp[first]].allowed[e] == GATE_VERDICT_PASS;
+		keep[e] = ems[grp[first]].allowed[e] == GATE_ADMIT_PASS;
 	for (g = 0; g < gn; g++) {
 		const struct env_matrix *em = &ems[grp[g]];
 		for (count = e = 0; e < ne; e++)
-			count += em->allowed[e] == GATE_VERDICT_PASS;
+			count += em->allowed[e] == GATE_ADMIT_PASS;
 		for (e = 0; count == max && e < ne; e++)
-			if ((em->allowed[e] == GATE_VERDICT_PASS) != keep[e])
+			if ((em->allowed[e] == GATE_ADMIT_PASS) != keep[e])
 				*ambiguous = true;
 	}
 }
@@ -814,7 +814,7 @@ static int check_env(struct gate_admit_check *ck, const struct cand *c,
                      bool uncertain, const struct gate_admit_input *in, gate_err *err)
 {
 	json_t *refused = json_array(), *missing = json_array(), *kept = json_array();
-	enum gate_verdict v = GATE_VERDICT_PASS;
+	enum gate_admit_verdict v = GATE_ADMIT_PASS;
 	size_t e;
 	char *s;
 	int rc = -1;
@@ -824,18 +824,18 @@ static int check_env(struct gate_admit_check *ck, const struct cand *c,
 			continue;
 		if (!(s = env_shown(&in->env[e], err)))
 			goto out;
-		json_array_append_new(em->allowed[e] == GATE_VERDICT_PASS ? kept : refused,
+		json_array_append_new(em->allowed[e] == GATE_ADMIT_PASS ? kept : refused,
 		                      json_string(s));
 		free(s);
 		v = worst(v, em->allowed[e]);
 	}
 	v = worst(v, env_required(em, c, keep, in->env_count, missing));
 	if (ambiguous)
-		v = GATE_VERDICT_FAIL;
+		v = GATE_ADMIT_FAIL;
 	else if (uncertain)
 		/* a required rule unmet by the whole list stays unmet after dropping */
-		v = env_required(em, c, NULL, in->env_count, NULL) == GATE_VERDICT_FAIL ?
-			GATE_VERDICT_FAIL : GATE_VERDICT_UNKNOWN;
+		v = env_required(em, c, NULL, in->env_count, NULL) == GATE_ADMIT_FAIL ?
+			GATE_ADMIT_FAIL : GATE_ADMIT_UNKNOWN;
 	if (!ck->note && (s = env_note(em, ambiguous, err)))
 		ck->note = s;
 	if (err->code)
@@ -987,28 +987,28 @@ static int check_caps(struct gate_admit_check *ck, const struct caps_buf *allowe
                       gate_err *err)
 {
 	json_t *want = json_object(), *got = json_object();
-	enum gate_verdict v = GATE_VERDICT_PASS;
+	enum gate_admit_verdict v = GATE_ADMIT_PASS;
 	int s, rc;
 
 	for (s = 0; s < GATE_CAPS_SET_COUNT; s++) {
 		if (!allowed->invalid && caps_set_equal(&allowed->c, req, s))
 			continue;
-		v = GATE_VERDICT_FAIL;
+		v = GATE_ADMIT_FAIL;
 		json_object_set_new(want, gate_cap_set_names[s], strs_json(allowed->c.v[s], allowed->c.n[s]));
 		json_object_set_new(got, gate_cap_set_names[s], strs_json(req->v[s], req->n[s]));
 	}
 	if (ambiguous) {
-		v = GATE_VERDICT_FAIL;
+		v = GATE_ADMIT_FAIL;
 		ck->note = fmt(err, "with dropping, the candidates allow different capability sets "
 		               "of the same size, so the guest cannot choose (valid_caps_for_all)");
 	} else if (uncertain) {
-		v = GATE_VERDICT_UNKNOWN;
+		v = GATE_ADMIT_UNKNOWN;
 		ck->note = fmt(err, "with dropping, the result depends on which candidates survive "
 		               "the rules that are unknown");
 	}
 	if (err->code)
 		rc = -1;
-	else if (v == GATE_VERDICT_PASS)
+	else if (v == GATE_ADMIT_PASS)
 		rc = set_check(ck, v, fmt(err, "the policy's capabilities"),
 		               fmt(err, "the same %zu capabilities", caps_total(req)), err);
 	else
@@ -1026,7 +1026,7 @@ struct run {
 	struct cand *cs;
 	struct env_matrix *ems;
 	struct caps_buf *allowed, *filtered;
-	enum gate_verdict *pre;     /* worst verdict so far, per candidate */
+	enum gate_admit_verdict *pre;     /* worst verdict so far, per candidate */
 	size_t *grp;                /* the candidates still in play */
 	bool *keep;                 /* per env */
 };
@@ -1041,13 +1041,13 @@ static size_t group_of(const struct run *r, size_t i, const size_t **grp)
 {
 	size_t n = 0, j;
 
-	if (r->pre[i] == GATE_VERDICT_FAIL) {
+	if (r->pre[i] == GATE_ADMIT_FAIL) {
 		*grp = &r->grp[r->count];   /* the spare slot after the survivors */
 		r->grp[r->count] = i;
 		return 1;
 	}
 	for (j = 0; j < r->count; j++)
-		if (r->pre[j] != GATE_VERDICT_FAIL)
+		if (r->pre[j] != GATE_ADMIT_FAIL)
 			r->grp[n++] = j;
 	*grp = r->grp;
 	return n;
@@ -1057,7 +1057,7 @@ static int stage_env(struct run *r, struct gate_admit_result *out, gate_err *err
 {
 	const struct gate_admit_input *in = r->in;
 	bool dropping = flag_on(in, GATE_FLAG_ENV_DROPPING), ambiguous, uncertain, listed = false;
-	enum gate_verdict *next = calloc(r->count + 1, sizeof(*next));
+	enum gate_admit_verdict *next = calloc(r->count + 1, sizeof(*next));
 	const size_t *grp;
 	size_t i, e, gn;
 	char *s;
@@ -1065,7 +1065,7 @@ static int stage_env(struct run *r, struct gate_admit_result *out, gate_err *err
 	if (!next)
 		return gate_err_nomem(err);
 	for (i = 0; i < r->count; i++) {
-		struct gate_admit_check *ck = &out->candidates[i].rules[GATE_RULE_ENV];
+		struct gate_admit_check *ck = &out->candidates[i].rules[GATE_ADMIT_ENV];
 		gn = group_of(r, i, &grp);
 		env_select(r->keep, &ambiguous, &uncertain, r->ems, grp, gn, r->pre,
 		           in->env_count, dropping);
@@ -1073,7 +1073,7 @@ static int stage_env(struct run *r, struct gate_admit_result *out, gate_err *err
 			goto fail;
 		next[i] = worst(r->pre[i], ck->verdict);
 		/* what the guest drops is decided over the survivors */
-		if (r->pre[i] == GATE_VERDICT_FAIL || listed || ambiguous)
+		if (r->pre[i] == GATE_ADMIT_FAIL || listed || ambiguous)
 			continue;
 		listed = true;
 		for (e = 0; e < in->env_count; e++) {
@@ -1116,20 +1116,18 @@ static int stage_caps(struct run *r, struct gate_admit_result *out, gate_err *er
 		if (dropping) {
 			caps_select(&use, &ambiguous, r->filtered, grp, gn);
 			for (g = 0; gn > 1 && g < gn; g++)
-				uncertain |= r->pre[grp[g]] == GATE_VERDICT_UNKNOWN;
+				uncertain |= r->pre[grp[g]] == GATE_ADMIT_UNKNOWN;
 		}
-		if (check_caps(&out->candidates[i].rules[GATE_RULE_CAPS], &r->allowed[i], use,
+		if (check_caps(&out->candidates[i].rules[GATE_ADMIT_CAPS], &r->allowed[i], use,
 		               ambiguous, uncertain, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* enforcement_point_info and policy_containers: versions that deny all. */
+/* policy_containers: framework versions that leave it empty. */
 static const char *policy_denies(const struct gate_admit_input *in)
 {
-	if (!in->api_version)
-		return "the policy has no api_version: the guest denies every request";
 	if (!in->framework_version)
 		return "the policy has no framework_version: the guest ignores its containers";
 	if (semver_cmp(in->framework_version, GATE_ADMIT_GUEST_FRAMEWORK) > 0)
@@ -1147,12 +1145,12 @@ static void conclude(struct gate_admit_result *out, const struct cand *cs)
 
 	for (i = 0; i < out->candidates_count; i++) {
 		struct gate_admit_candidate *c = &out->candidates[i];
-		c->verdict = GATE_VERDICT_PASS;
-		for (r = 0; r < GATE_RULE_COUNT; r++)
+		c->verdict = GATE_ADMIT_PASS;
+		for (r = 0; r < GATE_ADMIT_RULE_COUNT; r++)
 			c->verdict = worst(c->verdict, c->rules[r].verdict);
-		if (c->verdict == GATE_VERDICT_FAIL)
+		if (c->verdict == GATE_ADMIT_FAIL)
 			continue;
-		c->verdict == GATE_VERDICT_PASS ? pass++ : unknown++;
+		c->verdict == GATE_ADMIT_PASS ? pass++ : unknown++;
 		if (first == out->candidates_count)
 			first = i;
 		else if (cs[i].stdio != cs[first].stdio)
@@ -1160,17 +1158,17 @@ static void conclude(struct gate_admit_result *out, const struct cand *cs)
 	}
 	out->stdio_conflict = conflict;
 	if (pass && !conflict)
-		out->verdict = GATE_VERDICT_PASS;
+		out->verdict = GATE_ADMIT_PASS;
 	else if (pass && !unknown)
-		out->verdict = GATE_VERDICT_FAIL;
+		out->verdict = GATE_ADMIT_FAIL;
 	else
-		out->verdict = pass || unknown ? GATE_VERDICT_UNKNOWN : GATE_VERDICT_FAIL;
+		out->verdict = pass || unknown ? GATE_ADMIT_UNKNOWN : GATE_ADMIT_FAIL;
 	if (out->policy_denies)
-		out->verdict = GATE_VERDICT_FAIL;
-	for (r = 0; r < GATE_RULE_COUNT; r++) {
+		out->verdict = GATE_ADMIT_FAIL;
+	for (r = 0; r < GATE_ADMIT_RULE_COUNT; r++) {
 		out->all_fail[r] = out->candidates_count > 0;
 		for (i = 0; i < out->candidates_count; i++)
-			if (out->candidates[i].rules[r].verdict != GATE_VERDICT_FAIL)
+			if (out->candidates[i].rules[r].verdict != GATE_ADMIT_FAIL)
 				out->all_fail[r] = false;
 	}
 }
@@ -1185,13 +1183,13 @@ static int stage_initial(struct run *r, struct gate_admit_result *out,
 		c->index = i;
 		if (cand_load(&r->cs[i], r->in, candidates[i], err) < 0 ||
 		    check_initial(c, &r->cs[i], r->in, err) < 0 ||
-		    env_matrix_build(&r->ems[i], &r->cs[i], r->in, &c->rules[GATE_RULE_ENV].note, err) < 0) {
+		    env_matrix_build(&r->ems[i], &r->cs[i], r->in, &c->rules[GATE_ADMIT_ENV].note, err) < 0) {
 			if (candidates[i]->name)
 				return gate_err_prefix(err, "policy container '%s'", candidates[i]->name);
 			return gate_err_prefix(err, "policy container %zu", i);
 		}
-		r->pre[i] = GATE_VERDICT_PASS;
-		for (k = 0; k < GATE_RULE_ENV; k++)
+		r->pre[i] = GATE_ADMIT_PASS;
+		for (k = 0; k < GATE_ADMIT_ENV; k++)
 			r->pre[i] = worst(r->pre[i], c->rules[k].verdict);
 	}
 	return 0;
@@ -1224,7 +1222,7 @@ int gate_admit_run(struct gate_admit_result *out, const struct gate_admit_input 
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_VERDICT_FAIL;
+	out->verdict = GATE_ADMIT_FAIL;
 	r.cs = calloc(count + 1, sizeof(*r.cs));
 	r.ems = calloc(count + 1, sizeof(*r.ems));
 	r.allowed = calloc(count + 1, sizeof(*r.allowed));
@@ -1259,7 +1257,7 @@ void gate_admit_result_free(struct gate_admit_result *r)
 	if (!r)
 		return;
 	for (i = 0; i < r->candidates_count && r->candidates; i++)
-		for (k = 0; k < GATE_RULE_COUNT; k++) {
+		for (k = 0; k < GATE_ADMIT_RULE_COUNT; k++) {
 			free(r->candidates[i].rules[k].expected);
 			free(r->candidates[i].rules[k].actual);
 			free(r->candidates[i].rules[k].note);
@@ -1271,54 +1269,62 @@ void gate_admit_result_free(struct gate_admit_result *r)
 
 /* ---- mount_overlay: layerPaths_ok ---- */
 
-int gate_admit_layers_match(enum gate_layers_match *out, const struct gate_strv *policy_layers,
-                            const char *const *image_root_hashes, size_t n,
-                            size_t **diff, size_t *diff_count, gate_err *err)
+static bool layer_same(const struct gate_strv *p, const char *const *h, size_t n, size_t i)
 {
-	size_t i, j, pn = policy_layers->n, longer = pn > n ? pn : n, *d = NULL, dn = 0;
-	bool *used;
+	return i < p->n && i < n && !strcmp(p->v[i], h[i]);
+}
 
-	if (diff) {
-		*diff = NULL;
-		*diff_count = 0;
-	}
+int gate_admit_layers_diff(size_t **positions, size_t *count, const struct gate_strv *policy_layers,
+                           const char *const *image_root_hashes, size_t n, gate_err *err)
+{
+	size_t i, longer = policy_layers->n > n ? policy_layers->n : n, *slot;
+
+	*positions = NULL;
+	*count = 0;
 	for (i = 0; i < longer; i++) {
-		if (i < pn && i < n && !strcmp(policy_layers->v[i], image_root_hashes[i]))
+		if (layer_same(policy_layers, image_root_hashes, n, i))
 			continue;
-		if (diff && !gate_array_push(&d, &dn, sizeof(*d), err)) {
-			free(d);
+		if (!(slot = gate_array_push(positions, count, sizeof(**positions), err))) {
+			free(*positions);
+			*positions = NULL;
+			*count = 0;
 			return -1;
 		}
-		if (diff)
-			d[dn - 1] = i;
-		else
-			dn++;
-	}
-	*out = GATE_LAYERS_EQUAL;
-	if (dn) {
-		*out = GATE_LAYERS_DIFFER;
-		/* same multiset: each image hash pairs with an unused policy hash */
-		if (pn == n && (used = calloc(n + 1, 1))) {
-			for (i = 0; i < n; i++) {
-				for (j = 0; j < n && (used[j] || strcmp(policy_layers->v[j], image_root_hashes[i])); j++)
-					;
-				if (j == n)
-					break;
-				used[j] = true;
-			}
-			if (i == n)
-				*out = GATE_LAYERS_REORDERED;
-			free(used);
-		} else if (pn == n) {
-			free(d);
-			return gate_err_nomem(err);
-		}
-	}
-	if (diff) {
-		*diff = d;
-		*diff_count = dn;
+		*slot = i;
 	}
 	return 0;
+}
+
+/* Whether each image hash pairs with a policy hash not yet paired. */
+static bool layers_same_multiset(const struct gate_strv *p, const char *const *h, size_t n)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		size_t want = 0, have = 0;
+		for (j = 0; j < n; j++)
+			want += !strcmp(h[j], h[i]);
+		for (k = 0; k < n; k++)
+			have += !strcmp(p->v[k], h[i]);
+		if (want != have)
+			return false;
+	}
+	return true;
+}
+
+enum gate_layers_match gate_admit_layers_match(const struct gate_strv *policy_layers,
+                                               const char *const *image_root_hashes, size_t n)
+{
+	size_t i;
+
+	if (policy_layers->n != n)
+		return GATE_LAYERS_DIFFER;
+	for (i = 0; i < n && layer_same(policy_layers, image_root_hashes, n, i); i++)
+		;
+	if (i == n)
+		return GATE_LAYERS_EQUAL;
+	return layers_same_multiset(policy_layers, image_root_hashes, n) ?
+		GATE_LAYERS_REORDERED : GATE_LAYERS_DIFFER;
 }
 
 /* ---- the image's User string ---- */

@@ -28,30 +28,30 @@
 #include "base/err.h"
 #include "input/model.h"
 
-enum gate_verdict {
-	GATE_VERDICT_PASS,          /* admitted / the rule holds */
-	GATE_VERDICT_UNKNOWN,       /* depends on what only run time knows */
-	GATE_VERDICT_FAIL,          /* denied / the rule refuses */
+enum gate_admit_verdict {
+	GATE_ADMIT_PASS,          /* admitted / the rule holds */
+	GATE_ADMIT_UNKNOWN,       /* depends on what only run time knows */
+	GATE_ADMIT_FAIL,          /* denied / the rule refuses */
 };
 
 /* The create_container narrowing rules, in the order findings name them. */
 enum gate_admit_rule {
-	GATE_RULE_COMMAND,            /* command_ok */
-	GATE_RULE_WORKING_DIR,        /* workingDirectory_ok */
-	GATE_RULE_USER,               /* user_ok */
-	GATE_RULE_PRIVILEGED,         /* privileged_ok */
-	GATE_RULE_NO_NEW_PRIVILEGES,  /* noNewPrivileges_ok */
-	GATE_RULE_SECCOMP,            /* seccomp_ok */
-	GATE_RULE_MOUNTS,             /* mountList_ok */
-	GATE_RULE_ENV,                /* valid_envs_for_all + envList_ok */
-	GATE_RULE_CAPS,               /* valid_caps_for_all + caps_ok */
-	GATE_RULE_COUNT
+	GATE_ADMIT_COMMAND,            /* command_ok */
+	GATE_ADMIT_WORKING_DIR,        /* workingDirectory_ok */
+	GATE_ADMIT_USER,               /* user_ok */
+	GATE_ADMIT_PRIVILEGED,         /* privileged_ok */
+	GATE_ADMIT_NO_NEW_PRIVILEGES,  /* noNewPrivileges_ok */
+	GATE_ADMIT_SECCOMP,            /* seccomp_ok */
+	GATE_ADMIT_MOUNTS,             /* mountList_ok */
+	GATE_ADMIT_ENV,                /* valid_envs_for_all + envList_ok */
+	GATE_ADMIT_CAPS,               /* valid_caps_for_all + caps_ok */
+	GATE_ADMIT_RULE_COUNT
 };
 
 /* "command", "working_dir", "user", "privileged", "no_new_privileges",
  * "seccomp", "mounts", "env", "caps": the suffixes of the config.* rule ids. */
-extern const char *const gate_admit_rule_names[GATE_RULE_COUNT];
-const char *gate_verdict_name(enum gate_verdict v);   /* "pass", "unknown", "fail" */
+extern const char *const gate_admit_rule_names[GATE_ADMIT_RULE_COUNT];
+const char *gate_admit_verdict_name(enum gate_admit_verdict v);   /* "pass", "unknown", "fail" */
 
 /* ---- layers (mount_overlay / layerPaths_ok) ---- */
 
@@ -64,14 +64,18 @@ enum gate_layers_match {
 /* Compares a policy container's layers (base first, as confcom writes them)
  * with the image's root hashes in manifest order (base first).  The guest
  * walks its layer paths top first against the policy list reversed, which
- * is the same position-by-position test.  When not EQUAL and diff is not
- * NULL, *diff receives the differing positions (0 = base), ascending; a
- * count mismatch lists every position from the shorter length on.  The
- * caller frees *diff.  Returns -1 only on ENOMEM. */
-int gate_admit_layers_match(enum gate_layers_match *out,
-                            const struct gate_strv *policy_layers,
-                            const char *const *image_root_hashes, size_t n,
-                            size_t **diff, size_t *diff_count, gate_err *err);
+ * is the same position-by-position test.  REORDERED needs the same
+ * multiset of hashes and the same count. */
+enum gate_layers_match gate_admit_layers_match(const struct gate_strv *policy_layers,
+                                               const char *const *image_root_hashes, size_t n);
+
+/* The positions (0 = base) where the two lists differ, ascending; with
+ * different lengths, every position from the shorter length on is listed
+ * too.  *positions is NULL when none; the caller frees it.  Returns -1
+ * only on ENOMEM. */
+int gate_admit_layers_diff(size_t **positions, size_t *count,
+                           const struct gate_strv *policy_layers,
+                           const char *const *image_root_hashes, size_t n, gate_err *err);
 
 /* ---- what the guest will receive ---- */
 
@@ -161,7 +165,6 @@ struct gate_admit_input {
 	const char *seccomp_profile_sha256; /* NULL or "": no profile */
 	/* From the policy: */
 	const int *flags;                   /* gate_policy.flags[GATE_FLAG_COUNT]; -1 = unset */
-	const char *api_version;            /* gate_policy.api_version; NULL: absent */
 	const char *framework_version;      /* gate_policy.framework_version; NULL: absent */
 };
 
@@ -172,7 +175,7 @@ struct gate_admit_input {
 /* ---- the verdict ---- */
 
 struct gate_admit_check {
-	enum gate_verdict verdict;
+	enum gate_admit_verdict verdict;
 	char *expected;             /* what the policy wants, for "expected X, got Y" */
 	char *actual;               /* what the guest would get */
 	char *note;                 /* NULL, or why unknown / where an older guest differs */
@@ -180,27 +183,28 @@ struct gate_admit_check {
 
 struct gate_admit_candidate {
 	size_t index;               /* into the candidates passed to gate_admit_run() */
-	struct gate_admit_check rules[GATE_RULE_COUNT];
-	enum gate_verdict verdict;  /* the worst of its rules */
+	struct gate_admit_check rules[GATE_ADMIT_RULE_COUNT];
+	enum gate_admit_verdict verdict;  /* the worst of its rules */
 };
 
 struct gate_admit_result {
 	/* PASS: some candidate passes every rule (admitted).  FAIL: every
 	 * candidate fails some rule, or the survivors disagree on stdio
 	 * access (denied).  UNKNOWN: otherwise. */
-	enum gate_verdict verdict;
+	enum gate_admit_verdict verdict;
 	struct gate_admit_candidate *candidates;
 	size_t candidates_count;
 	/* Denied: the rules every candidate fails (the config.* findings). */
-	bool all_fail[GATE_RULE_COUNT];
+	bool all_fail[GATE_ADMIT_RULE_COUNT];
 	/* Variables the guest drops (allow_environment_variable_dropping), as
 	 * "NAME=VALUE", or "NAME=(secure value)" for a secure one. */
 	struct gate_strv env_dropped;
 	bool stdio_conflict;        /* survivors differ in allow_stdio_access */
-	/* Static text when the policy's versions make the guest deny whatever
-	 * the containers say (no api_version: every enforcement point reports
-	 * version_missing; no framework_version, or one newer than the guest's:
-	 * policy_containers is empty); NULL otherwise.  Verdict FAIL. */
+	/* Static text when the policy's framework_version makes the guest
+	 * ignore every policy container (absent, or newer than the guest's:
+	 * policy_containers is empty); NULL otherwise.  Verdict FAIL.  (A
+	 * policy without api_version is denied everything too, but that is
+	 * the policy's finding, not a container's.) */
 	const char *policy_denies;
 };
 

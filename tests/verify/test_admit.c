@@ -154,7 +154,6 @@ static void build(struct built *b, const json_t *in, const json_t *policy)
 		b->flags[f] = json_is_boolean(v) ? json_is_true(v) : -1;
 	}
 	b->in.flags = b->flags;
-	b->in.api_version = json_string_value(json_object_get(policy, "api_version"));
 	b->in.framework_version = json_string_value(json_object_get(policy, "framework_version"));
 }
 
@@ -176,7 +175,7 @@ static int rule_index(const char *name)
 {
 	int r;
 
-	for (r = 0; r < GATE_RULE_COUNT; r++)
+	for (r = 0; r < GATE_ADMIT_RULE_COUNT; r++)
 		if (!strcmp(gate_admit_rule_names[r], name))
 			return r;
 	return -1;
@@ -194,9 +193,9 @@ static void expect_rules(const char *why, const struct gate_admit_candidate *c, 
 			fail(why, "unknown rule in expect", name);
 			continue;
 		}
-		if (strcmp(gate_verdict_name(c->rules[r].verdict), json_string_value(v))) {
+		if (strcmp(gate_admit_verdict_name(c->rules[r].verdict), json_string_value(v))) {
 			snprintf(what, sizeof(what), "rule %s is %s, expected %s", name,
-			         gate_verdict_name(c->rules[r].verdict), json_string_value(v));
+			         gate_admit_verdict_name(c->rules[r].verdict), json_string_value(v));
 			fail(why, what, c->rules[r].note ? c->rules[r].note : c->rules[r].actual);
 		}
 	}
@@ -230,8 +229,8 @@ static void expect_result(const char *why, const struct gate_admit_result *res, 
 	size_t i;
 	int r;
 
-	if (strcmp(gate_verdict_name(res->verdict), json_string_value(json_object_get(ex, "verdict"))))
-		fail(why, "verdict", gate_verdict_name(res->verdict));
+	if (strcmp(gate_admit_verdict_name(res->verdict), json_string_value(json_object_get(ex, "verdict"))))
+		fail(why, "verdict", gate_admit_verdict_name(res->verdict));
 	if (json_object_get(ex, "rules"))
 		expect_rules(why, &res->candidates[0], json_object_get(ex, "rules"));
 	json_array_foreach(cands, i, v)
@@ -240,7 +239,7 @@ static void expect_result(const char *why, const struct gate_admit_result *res, 
 	if (res->candidates_count)
 		expect_texts(why, &res->candidates[0], json_object_get(ex, "note"), json_object_get(ex, "text"));
 	if (all) {
-		for (r = 0; r < GATE_RULE_COUNT; r++) {
+		for (r = 0; r < GATE_ADMIT_RULE_COUNT; r++) {
 			bool want = false;
 			json_array_foreach(all, i, v)
 				want |= !strcmp(json_string_value(v), gate_admit_rule_names[r]);
@@ -291,7 +290,7 @@ static int run_case(const json_t *base, const json_t *c, const char *why)
 		if (!json_is_string(json_object_get(json_object_get(c, "expect"), "error")) ||
 		    !strstr(err.msg, json_string_value(json_object_get(json_object_get(c, "expect"), "error"))))
 			fail(why, "error", err.msg);
-		verdict = GATE_VERDICT_FAIL;
+		verdict = GATE_ADMIT_FAIL;
 	} else {
 		expect_result(why, &res, json_object_get(c, "expect"));
 		verdict = (int)res.verdict;
@@ -343,11 +342,11 @@ int main(int argc, char **argv)
 		if (json_object_get(t, "candidates"))
 			json_object_set(twin, "candidates", json_object_get(t, "candidates"));
 		json_object_set(twin, "expect", json_object_get(t, "expect"));
-		if (run_case(base, twin, json_string_value(json_object_get(t, "why"))) != GATE_VERDICT_PASS)
+		if (run_case(base, twin, json_string_value(json_object_get(t, "why"))) != GATE_ADMIT_PASS)
 			tampered = true;
 		json_decref(twin);
 	}
-	if (v == GATE_VERDICT_PASS && !tampered)
+	if (v == GATE_ADMIT_PASS && !tampered)
 		fail("case", "a passing case needs a tampered twin that does not pass", NULL);
 	if (!failed)
 		printf("%s: ok (%zu twins)\n", file, json_array_size(twins));
