@@ -1269,62 +1269,54 @@ void gate_admit_result_free(struct gate_admit_result *r)
 
 /* ---- mount_overlay: layerPaths_ok ---- */
 
-static bool layer_same(const struct gate_strv *p, const char *const *h, size_t n, size_t i)
+int gate_admit_layers_match(enum gate_layers_match *out, const struct gate_strv *policy_layers,
+                            const char *const *image_root_hashes, size_t n,
+                            size_t **diff, size_t *diff_count, gate_err *err)
 {
-	return i < p->n && i < n && !strcmp(p->v[i], h[i]);
-}
+	size_t i, j, pn = policy_layers->n, longer = pn > n ? pn : n, *d = NULL, dn = 0;
+	bool *used;
 
-int gate_admit_layers_diff(size_t **positions, size_t *count, const struct gate_strv *policy_layers,
-                           const char *const *image_root_hashes, size_t n, gate_err *err)
-{
-	size_t i, longer = policy_layers->n > n ? policy_layers->n : n, *slot;
-
-	*positions = NULL;
-	*count = 0;
+	if (diff) {
+		*diff = NULL;
+		*diff_count = 0;
+	}
 	for (i = 0; i < longer; i++) {
-		if (layer_same(policy_layers, image_root_hashes, n, i))
+		if (i < pn && i < n && !strcmp(policy_layers->v[i], image_root_hashes[i]))
 			continue;
-		if (!(slot = gate_array_push(positions, count, sizeof(**positions), err))) {
-			free(*positions);
-			*positions = NULL;
-			*count = 0;
+		if (diff && !gate_array_push(&d, &dn, sizeof(*d), err)) {
+			free(d);
 			return -1;
 		}
-		*slot = i;
+		if (diff)
+			d[dn - 1] = i;
+		else
+			dn++;
+	}
+	*out = GATE_LAYERS_EQUAL;
+	if (dn) {
+		*out = GATE_LAYERS_DIFFER;
+		/* same multiset: each image hash pairs with an unused policy hash */
+		if (pn == n && (used = calloc(n + 1, 1))) {
+			for (i = 0; i < n; i++) {
+				for (j = 0; j < n && (used[j] || strcmp(policy_layers->v[j], image_root_hashes[i])); j++)
+					;
+				if (j == n)
+					break;
+				used[j] = true;
+			}
+			if (i == n)
+				*out = GATE_LAYERS_REORDERED;
+			free(used);
+		} else if (pn == n) {
+			free(d);
+			return gate_err_nomem(err);
+		}
+	}
+	if (diff) {
+		*diff = d;
+		*diff_count = dn;
 	}
 	return 0;
-}
-
-/* Whether each image hash pairs with a policy hash not yet paired. */
-static bool layers_same_multiset(const struct gate_strv *p, const char *const *h, size_t n)
-{
-	size_t i, j, k;
-
-	for (i = 0; i < n; i++) {
-		size_t want = 0, have = 0;
-		for (j = 0; j < n; j++)
-			want += !strcmp(h[j], h[i]);
-		for (k = 0; k < n; k++)
-			have += !strcmp(p->v[k], h[i]);
-		if (want != have)
-			return false;
-	}
-	return true;
-}
-
-enum gate_layers_match gate_admit_layers_match(const struct gate_strv *policy_layers,
-                                               const char *const *image_root_hashes, size_t n)
-{
-	size_t i;
-
-	if (policy_layers->n != n)
-		return GATE_LAYERS_DIFFER;
-	for (i = 0; i < n && layer_same(policy_layers, image_root_hashes, n, i); i++)
-		;
-	if (i == n)
-		return GATE_LAYERS_EQUAL;
-	return layers_same_multiset(policy_layers, image_root_hashes, n) ?
-		GATE_LAYERS_REORDERED : GATE_LAYERS_DIFFER;
 }
 
 /* ---- the image's User string ---- */

@@ -64,18 +64,14 @@ enum gate_layers_match {
 /* Compares a policy container's layers (base first, as confcom writes them)
  * with the image's root hashes in manifest order (base first).  The guest
  * walks its layer paths top first against the policy list reversed, which
- * is the same position-by-position test.  REORDERED needs the same
- * multiset of hashes and the same count. */
-enum gate_layers_match gate_admit_layers_match(const struct gate_strv *policy_layers,
-                                               const char *const *image_root_hashes, size_t n);
-
-/* The positions (0 = base) where the two lists differ, ascending; with
- * different lengths, every position from the shorter length on is listed
- * too.  *positions is NULL when none; the caller frees it.  Returns -1
- * only on ENOMEM. */
-int gate_admit_layers_diff(size_t **positions, size_t *count,
-                           const struct gate_strv *policy_layers,
-                           const char *const *image_root_hashes, size_t n, gate_err *err);
+ * is the same position-by-position test.  When not EQUAL and diff is not
+ * NULL, *diff receives the differing positions (0 = base), ascending; a
+ * count mismatch lists every position from the shorter length on.  The
+ * caller frees *diff.  Returns -1 only on ENOMEM. */
+int gate_admit_layers_match(enum gate_layers_match *out,
+                            const struct gate_strv *policy_layers,
+                            const char *const *image_root_hashes, size_t n,
+                            size_t **diff, size_t *diff_count, gate_err *err);
 
 /* ---- what the guest will receive ---- */
 

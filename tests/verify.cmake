@@ -1,5 +1,4 @@
-# The guest's admission rules (issue 8), label unit (apart from verify.cmake,
-# the end-to-end scenarios):
+# The guest's admission rules (issue 8), label unit:
 #   verify.unit        the RE2 shim, layer matching, the User parser
 #   verify.admit.NAME  one per fixtures/verify/admit/NAME.json, each with its
 #                      tampered twins (test_admit.c says the format)
