@@ -1053,6 +1053,18 @@ static size_t group_of(const struct run *r, size_t i, const size_t **grp)
 	return n;
 }
 
+/* Whether some candidate of the group may allow env e after all (its
+ * value is known only at run time), so that it is not surely dropped. */
+static bool env_maybe_kept(const struct run *r, const size_t *grp, size_t gn, size_t e)
+{
+	size_t g;
+
+	for (g = 0; g < gn; g++)
+		if (r->ems[grp[g]].allowed[e] == GATE_ADMIT_UNKNOWN)
+			return true;
+	return false;
+}
+
 static int stage_env(struct run *r, struct gate_admit_result *out, gate_err *err)
 {
 	const struct gate_admit_input *in = r->in;
@@ -1077,7 +1089,7 @@ static int stage_env(struct run *r, struct gate_admit_result *out, gate_err *err
 			continue;
 		listed = true;
 		for (e = 0; e < in->env_count; e++) {
-			if (r->keep[e])
+			if (r->keep[e] || env_maybe_kept(r, grp, gn, e))
 				continue;
 			if (!(s = env_shown(&in->env[e], err)) ||
 			    gate_strv_push(&out->env_dropped, s, strlen(s), err) < 0) {
@@ -1125,11 +1137,9 @@ static int stage_caps(struct run *r, struct gate_admit_result *out, gate_err *er
 	return 0;
 }
 
-/* enforcement_point_info and policy_containers: versions that deny all. */
+/* policy_containers: framework versions that leave it empty. */
 static const char *policy_denies(const struct gate_admit_input *in)
 {
-	if (!in->api_version)
-		return "the policy has no api_version: the guest denies every request";
 	if (!in->framework_version)
 		return "the policy has no framework_version: the guest ignores its containers";
 	if (semver_cmp(in->framework_version, GATE_ADMIT_GUEST_FRAMEWORK) > 0)

@@ -161,7 +161,6 @@ struct gate_admit_input {
 	const char *seccomp_profile_sha256; /* NULL or "": no profile */
 	/* From the policy: */
 	const int *flags;                   /* gate_policy.flags[GATE_FLAG_COUNT]; -1 = unset */
-	const char *api_version;            /* gate_policy.api_version; NULL: absent */
 	const char *framework_version;      /* gate_policy.framework_version; NULL: absent */
 };
 
@@ -197,10 +196,11 @@ struct gate_admit_result {
 	 * "NAME=VALUE", or "NAME=(secure value)" for a secure one. */
 	struct gate_strv env_dropped;
 	bool stdio_conflict;        /* survivors differ in allow_stdio_access */
-	/* Static text when the policy's versions make the guest deny whatever
-	 * the containers say (no api_version: every enforcement point reports
-	 * version_missing; no framework_version, or one newer than the guest's:
-	 * policy_containers is empty); NULL otherwise.  Verdict FAIL. */
+	/* Static text when the policy's framework_version makes the guest
+	 * ignore every policy container (absent, or newer than the guest's:
+	 * policy_containers is empty); NULL otherwise.  Verdict FAIL.  (A
+	 * policy without api_version is denied everything too, but that is
+	 * the policy's finding, not a container's.) */
 	const char *policy_denies;
 };
 

@@ -154,7 +154,6 @@ static void build(struct built *b, const json_t *in, const json_t *policy)
 		b->flags[f] = json_is_boolean(v) ? json_is_true(v) : -1;
 	}
 	b->in.flags = b->flags;
-	b->in.api_version = json_string_value(json_object_get(policy, "api_version"));
 	b->in.framework_version = json_string_value(json_object_get(policy, "framework_version"));
 }
 
