@@ -238,7 +238,6 @@ int gate_guest_build(struct gate_guest *g, const struct gate_container *c,
 	g->in.mounts = g->mounts;
 	g->in.mounts_count = g->mounts_count;
 	g->in.flags = p->flags;
-	g->in.api_version = p->api_version;
 	g->in.framework_version = p->framework_version;
 	return 0;
 }

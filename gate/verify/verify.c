@@ -626,6 +626,17 @@ static int judge_policy(struct run *run, const struct scope *at, gate_err *err)
 				  "the group is confidential but has no ccePolicy");
 		return sev < 0 ? -1 : sev == GATE_SEVERITY_DENY;
 	}
+	/* enforcement_point_info: without an api_version every enforcement
+	 * point answers version_missing, so the guest denies everything. */
+	if (p->dialect == GATE_DIALECT_REGO && p->class != GATE_POLICY_EMPTY &&
+	    p->class != GATE_POLICY_OPEN_DOOR && !p->api_version) {
+		sev = add_finding(run, at, GATE_RULE_POLICY_VERSION, NULL, err,
+				  "the policy has no api_version: the guest denies every request");
+		if (sev < 0)
+			return -1;
+		if (sev == GATE_SEVERITY_DENY)
+			return 1;
+	}
 	switch (p->class) {
 	case GATE_POLICY_EMPTY:
 		rule = GATE_RULE_POLICY_EMPTY, what = "the policy is empty: the guest enforces nothing";

@@ -31,7 +31,8 @@ static char *path_in(const char *dir, const char *name)
 	static int i;
 
 	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	if ((size_t)snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name) >= sizeof(buf[i]))
+		abort();
 	return buf[i];
 }
 
