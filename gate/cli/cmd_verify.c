@@ -2,7 +2,8 @@
  * cmd_verify.c - `gate verify`: would the confidential guest admit every
  * container of these deployments, with what the registries serve now?
  *
- *   gate verify INPUT... [-p PARAMS] [--format text|json] [--output FILE]
+ *   gate verify INPUT... [-p PARAMS] [--format text|json|sarif|junit]
+ *               [--output [FORMAT=]FILE]... [--rules FILE] [--audit]
  *               [registry options of gate hash IMAGE]
  */
 #include <errno.h>
@@ -19,14 +20,15 @@
 #include "input/discover.h"
 #include "input/input.h"
 #include "report/verify_report.h"
+#include "verify/ruleset.h"
 #include "verify/verify.h"
 
 #ifndef GATE_VERSION
 #define GATE_VERSION "0"
 #endif
 
-enum format { FORMAT_TEXT, FORMAT_JSON };
-static const char *const formats[] = { "text", "json", NULL };
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
+static const char *const formats[] = { "text", "json", "sarif", "junit", NULL };
 
 static const char *const usage[] = { "INPUT... [<options>]", NULL };
 
@@ -41,7 +43,8 @@ static const char about[] =
 	"Exit status: 0 every container would be admitted and nothing is denied;\n"
 	"1 some finding denies; 2 bad input or usage; 3 some container could not\n"
 	"be verified (registry unreachable, auth, digest mismatch, a value known\n"
-	"only at deployment) and nothing is denied.";
+	"only at deployment) and nothing is denied.  With --audit: 0 unless the\n"
+	"input is bad (2).";
 
 struct inputs {
 	struct gate_model *v;
@@ -107,10 +110,42 @@ static void hash_images(void *ctx, struct gate_image *imgs, size_t n)
 
 static int print_report(FILE *f, const struct gate_verify_report *r, int format, bool colour)
 {
-	if (format == FORMAT_JSON)
+	switch (format) {
+	case FORMAT_JSON:
 		return gate_report_verify_json(f, r, GATE_VERSION);
+	case FORMAT_SARIF:
+		return gate_report_verify_sarif(f, r, GATE_VERSION);
+	case FORMAT_JUNIT:
+		return gate_report_verify_junit(f, r, GATE_VERSION);
+	}
 	gate_report_verify_text(f, r, colour);
 	return ferror(f) ? -1 : 0;
+}
+
+/* One --output: FORMAT=FILE, or FILE in the --format given. */
+struct output {
+	int format;
+	const char *path;
+};
+
+static int parse_output(struct output *o, const char *arg, int default_format, gate_err *err)
+{
+	const char *eq = strchr(arg, '=');
+	size_t i;
+
+	o->format = default_format;
+	o->path = arg;
+	if (!eq)
+		return 0;
+	for (i = 0; formats[i]; i++)
+		if (strlen(formats[i]) == (size_t)(eq - arg) && !strncmp(arg, formats[i], eq - arg)) {
+			o->format = (int)i;
+			o->path = eq + 1;
+			break;
+		}
+	if (!*o->path)
+		return gate_err_set(err, GATE_EINPUT, "--output '%s': no file name", arg);
+	return 0;
 }
 
 /* The report goes to a temporary file beside path, then is renamed over
@@ -155,11 +190,32 @@ static bool colour_wanted(void)
 	return isatty(STDOUT_FILENO) && !(no && *no);
 }
 
-static int verify(struct cli_registry *reg, struct inputs *in, int format, const char *output)
+struct run_opts {
+	int format;
+	const struct gate_strv *outputs;
+	const gate_ruleset *ruleset;
+	int audit;
+};
+
+/* Every --output gets its own file; stdout gets the report only when no
+ * --output was given. */
+static int write_outputs(const struct run_opts *o, const struct gate_verify_report *r, gate_err *err)
+{
+	struct output out;
+	size_t i;
+
+	for (i = 0; i < o->outputs->n; i++)
+		if (parse_output(&out, o->outputs->v[i], o->format, err) ||
+		    write_report(out.path, r, out.format, err))
+			return -1;
+	return 0;
+}
+
+static int verify(struct cli_registry *reg, struct inputs *in, const struct run_opts *o)
 {
 	struct gate_verify_report report = GATE_VERIFY_REPORT_INIT;
 	struct gate_verify_opts opts = {
-		.registry = &reg->opts, .hash = hash_images, .hash_ctx = reg,
+		.registry = &reg->opts, .hash = hash_images, .hash_ctx = reg, .ruleset = o->ruleset,
 	};
 	gate_err err = GATE_ERR_INIT;
 	int status;
@@ -168,24 +224,39 @@ static int verify(struct cli_registry *reg, struct inputs *in, int format, const
 		gate_verify_report_free(&report);
 		return cli_error("verify", &err);
 	}
-	status = gate_verify_exit_status(&report);
-	if (output) {
-		if (write_report(output, &report, format, &err))
+	/* Audit mode reports everything and fails only on bad input, so a
+	 * rule set can be rolled out before it blocks anything. */
+	status = o->audit ? 0 : gate_verify_exit_status(&report);
+	if (o->outputs->n) {
+		if (write_outputs(o, &report, &err))
 			status = cli_error("verify", &err);
-	} else if (print_report(stdout, &report, format, colour_wanted())) {
+	} else if (print_report(stdout, &report, o->format, colour_wanted())) {
 		status = cli_errorf("verify", GATE_EVERIFY, "the report could not be written");
 	}
 	gate_verify_report_free(&report);
-	return output ? status : cli_finish_output("verify", status);
+	return o->outputs->n ? status : cli_finish_output("verify", status);
+}
+
+static int check_outputs(const struct gate_strv *outputs, int format, gate_err *err)
+{
+	struct output o;
+	size_t i;
+
+	for (i = 0; i < outputs->n; i++)
+		if (parse_output(&o, outputs->v[i], format, err))
+			return -1;
+	return 0;
 }
 
 int cmd_verify(int argc, char **argv)
 {
 	struct cli_registry reg;
 	struct inputs in = { NULL, 0 };
+	struct gate_strv outputs = { NULL, 0 };
+	gate_ruleset *ruleset = NULL;
 	gate_err err = GATE_ERR_INIT;
-	const char *params = NULL, *output = NULL;
-	int format = FORMAT_TEXT, rc;
+	const char *params = NULL, *rules = NULL;
+	int format = FORMAT_TEXT, audit = 0, rc;
 	size_t i;
 
 	cli_registry_init(&reg);
@@ -193,9 +264,14 @@ int cmd_verify(int argc, char **argv)
 		const struct cli_option table[] = {
 			CLI_STRING('p', "parameters", &params, "FILE",
 				   "ARM parameters file, for a single template INPUT"),
-			CLI_CHOICE("format", &format, formats, "report format: text (default) or json"),
-			CLI_STRING('o', "output", &output, "FILE",
-				   "write the report to FILE (atomically); stdout then gets nothing"),
+			CLI_CHOICE("format", &format, formats,
+				   "report format: text (default), json, sarif or junit"),
+			{ CLI_OPT_LIST, 'o', "output", &outputs, "[FORMAT=]FILE",
+			  "write the report to FILE atomically (repeatable, e.g. sarif=gate.sarif);"
+			  " stdout then gets nothing", 0, 0, NULL, NULL },
+			CLI_STRING(0, "rules", &rules, "FILE",
+				   "rule set: severity and scope per rule (see 'gate rules list')"),
+			CLI_FLAG(0, "audit", &audit, "report everything, exit 0 unless the input is bad"),
 			CLI_INCLUDE(reg.options),
 			CLI_END,
 		};
@@ -205,6 +281,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (rc) {
 		cli_registry_close(&reg);
+		gate_strv_free(&outputs);
 		return rc == CLI_HELP ? 0 : rc;
 	}
 	if (!argc)
@@ -213,13 +290,20 @@ int cmd_verify(int argc, char **argv)
 		rc = cli_usage_error("verify", "-p applies to a single template INPUT");
 	else if (params && !strcmp(params, "-") && !strcmp(argv[0], "-"))
 		rc = cli_usage_error("verify", "INPUT and -p cannot both be stdin");
-	else if (read_inputs(&in, argc, argv, params, &err) || cli_registry_open(&reg, &err))
+	else if (check_outputs(&outputs, format, &err) ||
+		 (rules && gate_ruleset_load(&ruleset, rules, &err)) ||
+		 read_inputs(&in, argc, argv, params, &err) || cli_registry_open(&reg, &err))
 		rc = cli_error("verify", &err);
-	else
-		rc = verify(&reg, &in, format, output);
+	else {
+		struct run_opts o = { format, &outputs, ruleset, audit };
+
+		rc = verify(&reg, &in, &o);
+	}
 	for (i = 0; i < in.n; i++)
 		gate_model_free(&in.v[i]);
 	free(in.v);
+	gate_ruleset_free(ruleset);
+	gate_strv_free(&outputs);
 	cli_registry_close(&reg);
 	return rc;
 }

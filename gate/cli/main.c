@@ -16,6 +16,7 @@ static const struct command {
 } commands[] = {
 	{ "hash", cmd_hash, "compute the CCE layer root hashes of layer tars or images" },
 	{ "verify", cmd_verify, "predict the guest's verdict on every container, from the registry now" },
+	{ "rules", cmd_rules, "list the rule ids of gate verify, or check a rule set" },
 	{ "policy", cmd_policy, "show the CCE policies of a template, and their hostdata" },
 };
 

@@ -18,6 +18,8 @@
 #include "input/policy.h"
 #include "verify/admit.h"
 #include "verify/guest.h"
+#include "verify/policy_rules.h"
+#include "verify/ruleset.h"
 
 /* The feed of ACI's own infrastructure fragment: it covers the sidecars
  * ACI adds (confcom internal_config.json), nothing of the user's. */
@@ -61,13 +63,9 @@ static char *vformat(gate_err *err, const char *fmt, va_list ap)
 	return s;
 }
 
-static enum gate_severity severity_of(const struct run *run, enum gate_rule rule)
-{
-	return run->opts->severities ? run->opts->severities[rule] : gate_rules[rule].severity;
-}
-
-/* Adds a finding; details (may be NULL) is taken over.  A rule turned off
- * adds nothing.  Returns the severity it was given, or -1 on error. */
+/* Adds a finding with the severity the rule set gives it here (the
+ * built-in one without a rule set); details (may be NULL) is taken over.
+ * Returns that severity, or -1 on error. */
 static int add_finding(struct run *run, const struct scope *at, enum gate_rule rule,
 		       json_t *details, gate_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
@@ -75,35 +73,27 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 static int add_finding(struct run *run, const struct scope *at, enum gate_rule rule,
 		       json_t *details, gate_err *err, const char *fmt, ...)
 {
-	struct gate_verify_report *r = run->r;
-	enum gate_severity sev = severity_of(run, rule);
-	struct gate_finding *f;
+	const struct gate_container *c = at->container;
+	struct gate_finding_at where = {
+		at->file, at->group ? gate_group_label(at->group) : NULL,
+		c ? c->name : NULL, c ? c->image : NULL, 0,
+	};
+	enum gate_severity sev = gate_ruleset_severity(run->opts->ruleset, rule, where.group,
+						       where.container, where.image);
 	va_list ap;
+	char *msg;
+	int rc;
 
-	if (sev == GATE_SEVERITY_OFF) {
-		json_decref(details);
-		return sev;
-	}
-	f = gate_array_push(&r->findings, &r->findings_count, sizeof(*f), err);
-	if (!f) {
+	va_start(ap, fmt);
+	msg = vformat(err, fmt, ap);
+	va_end(ap);
+	if (!msg) {
 		json_decref(details);
 		return -1;
 	}
-	f->rule = rule;
-	f->severity = sev;
-	f->details = details ? details : json_object();
-	va_start(ap, fmt);
-	f->message = vformat(err, fmt, ap);
-	va_end(ap);
-	if (!f->message || !f->details ||
-	    !(f->file = dup_or_null(at->file, err)) ||
-	    (at->group && !(f->group = dup_or_null(at->group->name, err)) && at->group->name) ||
-	    (at->container && !(f->container = dup_or_null(at->container->name, err)) &&
-	     at->container->name) ||
-	    (at->container && !(f->image = dup_or_null(at->container->image, err)) &&
-	     at->container->image))
-		return gate_err_nomem(err);
-	return sev;
+	rc = gate_verify_add_finding(run->r, &where, rule, sev, details, err, "%s", msg);
+	free(msg);
+	return rc ? -1 : (int)sev;
 }
 
 /* ---- images ---- */
@@ -707,7 +697,7 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 
 	vg = gate_array_push(&r->groups, &r->groups_count, sizeof(*vg), err);
 	if (!vg || !(vg->file = gate_strdup(file, err)) ||
-	    !(vg->name = gate_strdup(g->name ? g->name : g->where ? g->where : "unnamed", err)))
+	    !(vg->name = gate_strdup(gate_group_label(g), err)))
 		return -1;
 	vg->policy_class = g->policy ? gate_policy_class_name(g->policy->class) : "missing";
 	if (g->policy && !(vg->hostdata = gate_strdup(g->policy->hostdata, err)))
@@ -734,7 +724,9 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 			vc->verdict = GATE_VERDICT_DENY;
 	}
 	at.container = NULL;
-	return unmatched_policy_containers(run, &at, first, err);
+	if (unmatched_policy_containers(run, &at, first, err))
+		return -1;
+	return gate_policy_rules_check(run->r, file, g, run->opts->ruleset, err);
 }
 
 /* ---- the run ---- */

@@ -158,8 +158,6 @@ struct gate_verify_opts {
 	 * draws progress on a terminal. */
 	void (*hash)(void *ctx, struct gate_image *imgs, size_t n);
 	void *hash_ctx;
-	/* Severity per rule; NULL means gate_rules[].severity. */
-	const enum gate_severity *severities;
 	/* A rule file's choices, scoped per group, container and image
 	 * (verify/ruleset.h); NULL means the built-in defaults. */
 	const struct gate_ruleset *ruleset;

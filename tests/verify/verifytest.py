@@ -377,10 +377,53 @@ def s_directory():
     check("README.txt" in err, "the skipped file is noted: %s" % err)
 
 
+def s_reports():
+    """--audit, --rules, and one run writing text, JSON, SARIF and JUnit."""
+    s = Setup()
+    pol = confcom.policy([s.app_container("web")])
+    t = write_template("t/story.json", [("demo", pol, [("web", s.app, [], None)])])
+    push(s.p, "simpleapp", "v1", s.base + [web_layer("<h1>hacked</h1>")])
+    rc, drifted, _ = verify([t], s.host, want=1)
+    rc, audited, _ = verify([t, "--audit"], s.host, want=0)
+    check(rules(audited) == rules(drifted) and audited["result"] == "fail",
+          "--audit keeps the findings: %s" % rules(audited))
+    # A rule set: tag.unpinned denies, layers.drift only warns.
+    rs = os.path.join(regtest.TMP, "rules.yaml")
+    with open(rs, "w") as f:
+        f.write("rules:\n  tag.unpinned: deny\n  layers.drift: warn\n")
+    rc, rep, _ = verify([t, "--rules", rs], s.host, want=1)
+    check(deny_rules(rep) == ["tag.unpinned"] and ("layers.drift", "demo", "web") in rules(rep, "warn"),
+          "rule set severities: %s" % rules(rep))
+    with open(rs, "w") as f:
+        f.write("rules:\n  tag.unpinned: block\n")
+    rc, rep, err = verify([t, "--rules", rs], s.host, want=2)
+    check("rules.yaml:2" in err, "a bad rule file names its line: %s" % err)
+    # One run, every format to its own file; stdout stays empty.
+    out = {f: os.path.join(regtest.TMP, "report." + f) for f in ("json", "sarif", "junit", "text")}
+    cmd = [regtest.GATE, "verify", "--no-cache", "--insecure-registry", s.host, t] + \
+        sum([["-o", "%s=%s" % (f, p)] for f, p in out.items()], [])
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+    check(r.returncode == 1 and not r.stdout, "exit %d, stdout %r" % (r.returncode, r.stdout[:200]))
+    rep = json.load(open(out["json"]))
+    validate(rep)
+    sarif = json.load(open(out["sarif"]))
+    import jsonschema
+    with open(os.path.join(os.path.dirname(SCHEMA), "..", "tests", "report", "sarif-2.1.0.json")) as f:
+        jsonschema.validate(sarif, json.load(f))
+    results = sorted((x["ruleId"], x["level"]) for x in sarif["runs"][0]["results"])
+    want = sorted((f["rule"], "error" if f["severity"] == "deny" else "warning") for f in rep["findings"])
+    check(results == want, "SARIF results %s, JSON findings %s" % (results, want))
+    import xml.etree.ElementTree as ET
+    cases = ET.parse(out["junit"]).getroot().findall(".//testcase")
+    check(len(cases) == 1 and cases[0].find("failure") is not None, "JUnit: one failing testcase")
+    check("layers.drift" in open(out["text"]).read() and "\033[" not in open(out["text"]).read(),
+          "text report file, without colour")
+
+
 SCENARIOS = {
     "pass": s_pass, "drift": s_drift, "command": s_command, "env": s_env, "order": s_order,
     "coverage": s_coverage, "candidates": s_candidates, "unreachable": s_unreachable,
-    "samples": s_samples, "directory": s_directory,
+    "samples": s_samples, "directory": s_directory, "reports": s_reports,
 }
 
 
