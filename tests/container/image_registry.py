@@ -66,21 +66,14 @@ def main():
     for n in verifytest.BASE:
         shutil.copy(os.path.join(a.vectors, n + ".tar.gz"), regtest.VECTORS)
     verifytest.SCHEMA = os.path.abspath(a.schema)
-    try:
+
+    def scenarios():
         hash_image()
         print("gate hash IMAGE in the image: root hashes, and a rerun served by /cache")
         if a.verify:
             story()
             print("gate verify in the image: pass, then the drift caught")
-        return 0
-    except regtest.Failed as e:
-        print("FAIL: %s" % e, file=sys.stderr)
-        return 1
-    finally:
-        for stop in reversed(regtest.CLEANUP):
-            stop()
-        shutil.rmtree(regtest.TMP, ignore_errors=True)
-
+    return regtest.run_scenario(scenarios, "container.image: registry checks passed")
 
 if __name__ == "__main__":
     sys.exit(main())
