@@ -25,7 +25,7 @@ set -euo pipefail
 SKIP=77
 src=$(cd "$(dirname "$0")/../.." && pwd)
 here="$src/tests/container"
-cache=${GATE_CONTAINER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gate-container}
+cache=${GATE_CONTAINER_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/gate-container}
 mirror=${GATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${GATE_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 runtime=${BUILDAH_RUNTIME:-runc}
