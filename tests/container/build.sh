@@ -127,7 +127,7 @@ out=$(run_in "$probe" -- /bin/true) ||
 # --- the image -----------------------------------------------------------------
 version=$(sed -n 's/^project(gate VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 step "buildah bud (version $version, -j$jobs inside)"
-buildah bud --isolation chroot --runtime "$runtime" --network host --layers --pull=never \
+buildah bud --isolation chroot --runtime "$runtime" --network host --layers --pull=never --force-rm \
 	--build-arg BASE="$base" --build-arg RUNTIME_BASE="$base" \
 	--build-arg VERSION="$version" --build-arg JOBS="$jobs" \
 	-t "$image" -f "$src/Dockerfile" "$src" >"$work/bud.log" 2>&1 ||
