@@ -1240,9 +1240,15 @@ def main():
             print("missing tool: %s (see tests/registry/apt-packages.txt)" % tool, file=sys.stderr)
             return 1
     TMP = tempfile.mkdtemp(prefix="gate-reg-")
+    return run_scenario(SCENARIOS[a.scenario], "registry.%s: 1 passed, 0 failed" % a.scenario)
+
+
+def run_scenario(scenario, passed):
+    """Runs scenario(), prints passed or why not, then stops what it started
+    and removes TMP, passing or not; returns the exit status."""
     try:
-        SCENARIOS[a.scenario]()
-        print("registry.%s: 1 passed, 0 failed" % a.scenario)
+        scenario()
+        print(passed)
         return 0
     except Failed as e:
         print("FAIL: %s" % e, file=sys.stderr)
