@@ -18,6 +18,7 @@
 #include "registry/registry.h"
 #include "hash_image.h"
 #include "base/escape.h"
+#include "base/limits.h"
 
 #define DEFAULT_JOBS     2      /* the CI and developer machines have 2 cores */
 #define MAX_JOBS         64
@@ -25,7 +26,7 @@
 
 enum { OPT_FORMAT = 256, OPT_PLATFORM, OPT_JOBS, OPT_CREDS, OPT_CREDS_STDIN, OPT_CA_FILE,
        OPT_INSECURE, OPT_CACHE, OPT_NO_CACHE, OPT_CONNECT_TIMEOUT, OPT_IDLE_TIMEOUT,
-       OPT_RETRIES, OPT_RETRY_BUDGET };
+       OPT_RETRIES, OPT_RETRY_BUDGET, OPT_TIMEOUT, OPT_AUTHFILE };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
@@ -41,6 +42,8 @@ static const struct option long_opts[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "retry-budget", required_argument, NULL, OPT_RETRY_BUDGET },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "authfile", required_argument, NULL, OPT_AUTHFILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -56,17 +59,22 @@ void gate_cli_hash_images_usage(FILE *f)
 		"  --jobs N                   layers fetched in parallel (default %d)\n"
 		"  --creds USER:PASSWORD      credentials for every registry\n"
 		"  --creds-stdin              read USER:PASSWORD from the first line of stdin\n"
+		"                             (without either: GATE_USERNAME and GATE_PASSWORD if set)\n"
+		"  --authfile FILE            containers auth file to look in first (default\n"
+		"                             $REGISTRY_AUTH_FILE)\n"
 		"  --ca-file FILE             PEM file of CAs to trust, in place of the default bundle\n"
 		"  --insecure-registry HOST[:PORT]\n"
-		"                             unverified TLS, or plain HTTP, for that host (repeatable)\n"
+		"                             unverified TLS, or plain HTTP, for that host (repeatable);\n"
+		"                             localhost and 127.x.x.x may speak plain HTTP without it\n"
 		"  --cache DIR                root-hash cache (default $XDG_CACHE_HOME/gate)\n"
 		"  --no-cache                 neither read nor write the cache\n"
 		"  --connect-timeout SECONDS  per connection (default 30)\n"
 		"  --idle-timeout SECONDS     abort a transfer idle this long (default 60)\n"
 		"  --retries N                retries after a failed attempt (default 5)\n"
 		"  --retry-budget SECONDS     most time spent waiting between retries (default 60)\n"
+		"  --timeout SECONDS          most time one image may take, 0 for none (default %u)\n"
 		"  -v, --verbose              say which layers came from the cache\n",
-		DEFAULT_JOBS);
+		DEFAULT_JOBS, GATE_DEFAULT_IMAGE_TIMEOUT);
 }
 
 static int parse_uint(const char *s, const char *opt, unsigned long min, unsigned long max,
@@ -206,6 +214,7 @@ int gate_cli_hash_images(int argc, char **argv)
 	int progress_on = 0;
 
 	ropts.jobs = DEFAULT_JOBS;
+	ropts.timeout_s = GATE_DEFAULT_IMAGE_TIMEOUT;
 	insecure = calloc((size_t)argc, sizeof(*insecure));
 	if (!insecure) {
 		fprintf(stderr, "gate: hash: out of memory\n");
@@ -267,6 +276,18 @@ int gate_cli_hash_images(int argc, char **argv)
 				goto out;
 			hopts.max_attempts = (unsigned)v + 1;
 			break;
+		case OPT_TIMEOUT:
+			if (parse_uint(optarg, "--timeout", 0, 86400, &v))
+				goto out;
+			ropts.timeout_s = (unsigned)v;
+			break;
+		case OPT_AUTHFILE:
+			if (access(optarg, R_OK)) {
+				fprintf(stderr, "gate: hash: --authfile '%s': %s\n", optarg, strerror(errno));
+				goto out;
+			}
+			ropts.authfile = optarg;
+			break;
 		case OPT_RETRY_BUDGET:
 			if (parse_uint(optarg, "--retry-budget", 0, 3600, &v))
 				goto out;
@@ -305,6 +326,8 @@ int gate_cli_hash_images(int argc, char **argv)
 	if (creds_stdin && read_creds_stdin(&creds, &err))
 		goto fail;
 	have_creds = creds_arg || creds_stdin;
+	if (!have_creds && (have_creds = gate_creds_from_env(&creds, &err)) < 0)
+		goto fail;
 	hopts.insecure_hosts = insecure;
 	hopts.insecure_count = n_insecure;
 	if (gate_http_new(&http, &hopts, &err))

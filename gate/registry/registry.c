@@ -39,6 +39,11 @@ struct session {
 	char *authorization;
 	struct gate_creds creds;
 	int creds_looked_up;
+	/* Set for the resolve, then again when the first layer starts, less
+	 * the time the resolve took. */
+	struct gate_http_deadline deadline;
+	uint64_t resolve_ms;
+	int layers_started;
 };
 
 struct job {
@@ -127,7 +132,7 @@ static int authenticate(struct session *s, const char *used, const char *challen
 		gate_err lerr = GATE_ERR_INIT;
 
 		s->creds_looked_up = 1;
-		if (gate_creds_lookup(&s->creds, s->ref.domain, &lerr) < 0) {
+		if (gate_creds_lookup(&s->creds, s->ref.domain, s->opts->authfile, &lerr) < 0) {
 			pthread_mutex_unlock(&s->lock);
 			*err = lerr;
 			return gate_err_prefix(err, "credentials for %s", s->ref.domain);
@@ -136,7 +141,7 @@ static int authenticate(struct session *s, const char *used, const char *challen
 	pthread_mutex_unlock(&s->lock);
 	creds = s->opts->creds ? s->opts->creds :
 		s->creds.username || s->creds.identity_token ? &s->creds : NULL;
-	rc = gate_auth_authorize(s->opts->http, &c, creds, s->scope, &value, err);
+	rc = gate_auth_authorize(s->opts->http, &c, creds, s->scope, &s->deadline, &value, err);
 	if (rc)
 		return -1;
 	pthread_mutex_lock(&s->lock);
@@ -172,6 +177,7 @@ static int reg_get(struct session *s, struct gate_http_req *req, struct gate_htt
 		pthread_mutex_unlock(&s->lock);
 		req->method = "GET";
 		req->authorization = auth;
+		req->deadline = &s->deadline;
 		if (gate_http_do(s->opts->http, req, resp, err))
 			break;
 		if (resp->status != 401)
@@ -518,6 +524,11 @@ static int resolve(struct session *s, gate_err *err)
 			gate_err_set(err, GATE_EINPUT, "layer %zu %s: negative size", i, ld);
 			goto out;
 		}
+		if ((uint64_t)lsize > GATE_MAX_LAYER_SIZE) {
+			gate_err_set(err, GATE_EVERIFY, "layer %zu %s: declared size %lld is beyond the %llu GiB gate accepts",
+				     i, ld, (long long)lsize, GATE_MAX_LAYER_SIZE >> 30);
+			goto out;
+		}
 		L->size = (uint64_t)lsize;
 	}
 	/* A single-platform image is taken as it is, unless a platform was
@@ -697,9 +708,25 @@ static void resolve_one(struct run *r, size_t i)
 {
 	struct session *s = &r->sessions[i];
 	gate_err err = GATE_ERR_INIT;
+	uint64_t start = gate_http_now_ms();
 
+	if (s->img->err.code)
+		return;
+	if (r->opts->timeout_s)
+		s->deadline = (struct gate_http_deadline){ start + r->opts->timeout_s * 1000ull, r->opts->timeout_s };
 	if (resolve(s, &err))
 		fail(s, &err);
+	s->resolve_ms = gate_http_now_ms() - start;
+}
+
+/* The image's clock goes on when its first layer starts. */
+static void start_layers(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->layers_started && s->deadline.at_ms)
+		s->deadline.at_ms = gate_http_now_ms() + s->deadline.total_s * 1000ull - s->resolve_ms;
+	s->layers_started = 1;
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void layer_one(struct run *r, size_t i)
@@ -710,6 +737,7 @@ static void layer_one(struct run *r, size_t i)
 
 	if (failed(j->s))
 		return;
+	start_layers(j->s);
 	if (j->same && j->same->ok) {
 		memcpy(L->root_hash, j->same->s->img->layers[j->same->layer].root_hash, GATE_DIGEST_SIZE);
 		L->from_cache = j->same->s->img->layers[j->same->layer].from_cache;
