@@ -502,39 +502,45 @@ static char *basic_value(const char *user, const char *pass)
 	return out;
 }
 
-/* application/x-www-form-urlencoded (and query strings): RFC 3986 unreserved kept. */
-static int form_append(char **buf, size_t *len, size_t *cap, const char *name, const char *value)
+struct form_field {
+	const char *name, *value;       /* a NULL or empty value is left out */
+};
+
+/* application/x-www-form-urlencoded (and query strings), RFC 3986
+ * unreserved characters kept; sized before it is written.  Returns a
+ * malloc'd string, or NULL. */
+static char *form_encode(const struct form_field *f, size_t n, size_t *len)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t need = strlen(name) + 3 * strlen(value) + 3;
 	const unsigned char *v;
-	char *p;
+	size_t size = 1, i;
+	char *buf, *p;
 
-	if (*len + need > *cap) {
-		char *grown = realloc(*buf, *len + need + 256);
-
-		if (!grown)
-			return -1;
-		*buf = grown;
-		*cap = *len + need + 256;
-	}
-	p = *buf + *len;
-	if (*len)
-		*p++ = '&';
-	p += sprintf(p, "%s=", name);
-	for (v = (const unsigned char *)value; *v; v++) {
-		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
-		    *v == '-' || *v == '.' || *v == '_' || *v == '~') {
-			*p++ = (char)*v;
-		} else {
-			*p++ = '%';
-			*p++ = hex[*v >> 4];
-			*p++ = hex[*v & 15];
+	for (i = 0; i < n; i++)
+		if (f[i].value && *f[i].value)
+			size += strlen(f[i].name) + 3 * strlen(f[i].value) + 2;
+	if (!(buf = malloc(size)))
+		return NULL;
+	for (p = buf, i = 0; i < n; i++) {
+		if (!f[i].value || !*f[i].value)
+			continue;
+		if (p != buf)
+			*p++ = '&';
+		p += sprintf(p, "%s=", f[i].name);
+		for (v = (const unsigned char *)f[i].value; *v; v++) {
+			if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
+			    *v == '-' || *v == '.' || *v == '_' || *v == '~') {
+				*p++ = (char)*v;
+			} else {
+				*p++ = '%';
+				*p++ = hex[*v >> 4];
+				*p++ = hex[*v & 15];
+			}
 		}
 	}
 	*p = '\0';
-	*len = (size_t)(p - *buf);
-	return 0;
+	*len = (size_t)(p - buf);
+	return buf;
 }
 
 static int token_from_response(const struct gate_http_resp *r, const char *realm, char **out, gate_err *err)
@@ -571,7 +577,7 @@ static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const 
 	struct gate_http_req req = { 0 };
 	struct gate_http_resp resp;
 	char *form = NULL, *url = NULL, *basic = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	const char *refresh = NULL;
 	int rc = -1;
 
@@ -579,18 +585,21 @@ static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const 
 		refresh = creds->identity_token;
 	else if (creds && creds->username && !strcmp(creds->username, GATE_ACR_TOKEN_USER))
 		refresh = creds->password;
-	if ((c->service[0] && form_append(&form, &len, &cap, "service", c->service)) ||
-	    (scope[0] && form_append(&form, &len, &cap, "scope", scope)))
-		goto nomem;
+	{
+		/* With a refresh token: the OAuth2 refresh-token grant of the
+		 * distribution token spec (ACR's exposed tokens are those). */
+		const struct form_field fields[] = {
+			{ "service", c->service }, { "scope", scope },
+			{ "grant_type", refresh ? "refresh_token" : NULL },
+			{ "client_id", refresh ? "gate" : NULL }, { "refresh_token", refresh },
+		};
+
+		if (!(form = form_encode(fields, sizeof(fields) / sizeof(fields[0]), &len)))
+			goto nomem;
+	}
 	req.max_body_size = GATE_MAX_TOKEN_SIZE;
 	req.deadline = deadline;
 	if (refresh) {
-		/* OAuth2 refresh-token grant of the distribution token spec;
-		 * ACR's exposed tokens are refresh tokens. */
-		if (form_append(&form, &len, &cap, "grant_type", "refresh_token") ||
-		    form_append(&form, &len, &cap, "client_id", "gate") ||
-		    form_append(&form, &len, &cap, "refresh_token", refresh))
-			goto nomem;
 		req.method = "POST";
 		req.url = c->realm;
 		req.content_type = "application/x-www-form-urlencoded";
@@ -600,7 +609,7 @@ static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const 
 		url = malloc(strlen(c->realm) + len + 2);
 		if (!url)
 			goto nomem;
-		sprintf(url, "%s%s%s", c->realm, !len ? "" : strchr(c->realm, '?') ? "&" : "?", form ? form : "");
+		sprintf(url, "%s%s%s", c->realm, !len ? "" : strchr(c->realm, '?') ? "&" : "?", form);
 		if (creds && creds->username && !(basic = basic_value(creds->username, creds->password)))
 			goto nomem;
 		req.method = "GET";
