@@ -3,7 +3,7 @@
 # Each scenario starts and stops its own servers in its own temporary
 # directory, so the scenarios may run in parallel.
 
-foreach(t ref auth cache)
+foreach(t ref auth cache http)
   add_executable(test_registry_${t} ${CMAKE_CURRENT_SOURCE_DIR}/registry/test_${t}.c)
   target_link_libraries(test_registry_${t} PRIVATE gate_registry gate_input gate_flags)
   add_test(NAME registry.unit.${t} COMMAND test_registry_${t})
