@@ -1306,6 +1306,31 @@ def s_timeouts():
                 "too slow", timeout=60)
     check(time.time() - t0 < 15, "low-speed limit did not cut the trickle short")
 
+    # Time an image waits for another image's layers does not count: two
+    # images whose slow layer takes ~3 s each, one at a time (--jobs 1),
+    # both within --timeout 5 though the second ends ~6 s after it began.
+    def slow_blob(blob):
+        def serve(h):
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(blob)))
+            h.end_headers()
+            step = max(1, len(blob) // 10)
+            for i in range(0, len(blob), step):
+                h.wfile.write(blob[i:i + step])
+                h.wfile.flush()
+                time.sleep(0.3)
+        return serve
+
+    for repo, layer in (("slowa", good[0]), ("slowb", good[1])):
+        ev.image(repo, "v1", [layer])
+        ev.routes["/v2/%s/blobs/%s" % (repo, sha256(layer["blob"]))] = slow_blob(layer["blob"])
+    t0 = time.time()
+    rc, out, err = run_gate(["--timeout", "5", "--jobs", "1", "--format", "json"] + r("slowa") + r("slowb"))
+    check(rc == 0 and [json.loads(l)["layers"] for l in out.splitlines()] ==
+          [tar_hashes(["basic_tree"]), tar_hashes(["symlinks"])],
+          "an image was charged for the time it waited for another: %s" % err)
+    check(time.time() - t0 > 5, "the slow layers were not slow (%.1f s)" % (time.time() - t0))
+
     # A layer declaring an absurd size is refused before it is fetched.
     def huge_layer(m):
         doc = json.loads(m)
