@@ -69,7 +69,7 @@ void gate_cli_hash_images_usage(FILE *f)
 		"  --cache DIR                root-hash cache (default $XDG_CACHE_HOME/gate)\n"
 		"  --no-cache                 neither read nor write the cache\n"
 		"  --connect-timeout SECONDS  per connection (default 30)\n"
-		"  --idle-timeout SECONDS     abort a transfer idle this long (default 60)\n"
+		"  --idle-timeout SECONDS     abort a transfer idle, or under 1 KiB/s, this long (default 60)\n"
 		"  --retries N                retries after a failed attempt (default 5)\n"
 		"  --retry-budget SECONDS     most time spent waiting between retries (default 60)\n"
 		"  --timeout SECONDS          most time one image may take, 0 for none (default %u)\n"

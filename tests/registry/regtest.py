@@ -1299,16 +1299,16 @@ def s_timeouts():
         "WWW-Authenticate": 'Bearer realm="http://127.0.0.1:%d/token",service="x"' % tokens.port}))
     cut_off(["127.0.0.1:%d/slowtoken:v1" % locked.port], "token")
     # Without --timeout, the low-speed limit ends a trickle that keeps the
-    # idle timeout happy (a byte a second against --idle-timeout 2).
-    ev.routes["/v2/slowblob/blobs/" + sha256(good[1]["blob"])] = lambda h: trickle(h, every=1.0)
+    # idle timeout happy (a byte every 1.5 s against --idle-timeout 4).
+    ev.routes["/v2/slowblob/blobs/" + sha256(good[1]["blob"])] = lambda h: trickle(h, every=1.5)
     t0 = time.time()
-    expect_fail(["--timeout", "0", "--idle-timeout", "2", "--retries", "0"] + r("slowblob"), 3,
+    expect_fail(["--timeout", "0", "--idle-timeout", "4", "--retries", "0"] + r("slowblob"), 3,
                 "too slow", timeout=60)
-    check(time.time() - t0 < 15, "low-speed limit did not cut the trickle short")
+    check(time.time() - t0 < 20, "low-speed limit did not cut the trickle short")
 
     # Time an image waits for another image's layers does not count: two
-    # images whose slow layer takes ~3 s each, one at a time (--jobs 1),
-    # both within --timeout 5 though the second ends ~6 s after it began.
+    # images whose slow layer takes ~3.5 s each, one at a time (--jobs 1),
+    # both within --timeout 6 though the second ends ~7 s after it began.
     def slow_blob(blob):
         def serve(h):
             h.send_response(200)
@@ -1318,18 +1318,18 @@ def s_timeouts():
             for i in range(0, len(blob), step):
                 h.wfile.write(blob[i:i + step])
                 h.wfile.flush()
-                time.sleep(0.3)
+                time.sleep(0.35)
         return serve
 
     for repo, layer in (("slowa", good[0]), ("slowb", good[1])):
         ev.image(repo, "v1", [layer])
         ev.routes["/v2/%s/blobs/%s" % (repo, sha256(layer["blob"]))] = slow_blob(layer["blob"])
     t0 = time.time()
-    rc, out, err = run_gate(["--timeout", "5", "--jobs", "1", "--format", "json"] + r("slowa") + r("slowb"))
+    rc, out, err = run_gate(["--timeout", "6", "--jobs", "1", "--format", "json"] + r("slowa") + r("slowb"))
     check(rc == 0 and [json.loads(l)["layers"] for l in out.splitlines()] ==
           [tar_hashes(["basic_tree"]), tar_hashes(["symlinks"])],
           "an image was charged for the time it waited for another: %s" % err)
-    check(time.time() - t0 > 5, "the slow layers were not slow (%.1f s)" % (time.time() - t0))
+    check(time.time() - t0 > 6, "the slow layers were not slow (%.1f s)" % (time.time() - t0))
 
     # A layer declaring an absurd size is refused before it is fetched.
     def huge_layer(m):
