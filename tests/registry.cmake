@@ -3,12 +3,13 @@
 # Each scenario starts and stops its own servers in its own temporary
 # directory, so the scenarios may run in parallel.
 
-gate_add_unit_test(registry.unit.ref SOURCES registry/test_ref.c LIBS gate_registry)
-gate_add_unit_test(registry.unit.auth SOURCES registry/test_auth.c LIBS gate_registry)
+foreach(t ref auth cache http)
+  gate_add_unit_test(registry.unit.${t} SOURCES registry/test_${t}.c LIBS gate_registry)
+endforeach()
 
 set(gate_registry_scenarios
   http_oci docker_v2 compression zstd multiarch tls basic_auth token_auth token_registry faults cache
-  hostile large)
+  hostile plain_http timeouts large)
 foreach(s ${gate_registry_scenarios})
   add_test(NAME registry.${s}
     COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/registry/regtest.py ${s}

@@ -23,6 +23,15 @@
 #define GATE_MAX_MANIFEST_SIZE    (4u << 20)
 #define GATE_MAX_CONFIG_SIZE      (8u << 20)
 #define GATE_MAX_TOKEN_SIZE       (1u << 20)
+/* A layer blob's declared (compressed) size.  The largest layers seen in
+ * the wild are tens of GiB uncompressed; a descriptor claiming more is
+ * refused before a byte is fetched. */
+#define GATE_MAX_LAYER_SIZE       (64ULL << 30)
+/* Slower than this, averaged over the idle timeout, a transfer is cut
+ * off: a server trickling a byte at a time never trips a pure idle check. */
+#define GATE_MIN_TRANSFER_SPEED   1024L           /* bytes per second */
+/* Default for --timeout: the time one image may take, 0 meaning none. */
+#define GATE_DEFAULT_IMAGE_TIMEOUT 600u           /* seconds */
 
 /* Templates and policies */
 #define GATE_MAX_TEMPLATE_SIZE    (16u << 20)

@@ -1,11 +1,21 @@
 /*
- * sink.h - one stage of a streaming chain.
+ * sink.h - a stage that bytes are pushed through, in chunks of any size.
  *
- * Every stage of the layer pipeline (blob digest check, inflate, diff_id,
- * tar, ext4, verity) is a sink: bytes are pushed in with write() in chunks
- * of any size, and finish() says the stream ended.  A stage owns a pointer
- * to the next sink and knows nothing else about it, so stages stack like
- * curl's content writers.
+ * write() takes the next chunk and finish() says the stream ended.  A
+ * stage that passes bytes on holds a pointer to the next sink and knows
+ * nothing else about it, so stages stack like curl's content writers.
+ *
+ * The chain a blob from a registry goes through, and where it is a sink:
+ *
+ *   HTTP body (registry/http: req->sink)
+ *     -> blob size and digest check (registry/digest_sink, a tee)
+ *     -> the layer (registry.c wraps gate_layer_write as a sink)
+ *          -> inflate (engine/inflate: writes into a sink)
+ *          -> diff_id, then a pipe to a worker thread (engine/layer.c)
+ *
+ * Past the pipe, tar, ext4 and verity are called directly, not as sinks:
+ * the tar reader drives ext4 entry by entry, and ext4 hands whole blocks
+ * to verity.
  */
 #ifndef GATE_SINK_H
 #define GATE_SINK_H

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "registry_opts.h"
+#include "base/limits.h"
 #include "registry/cache.h"
 #include "registry/http.h"
 
@@ -22,12 +23,22 @@
 
 /* Checked while parsing, so that a typo is a usage error before any
  * network traffic. */
-static int set_ca_file(void *value, const char *arg, gate_err *err)
+static int set_readable(const char *opt, void *value, const char *arg, gate_err *err)
 {
 	if (access(arg, R_OK))
-		return gate_err_set(err, GATE_EINPUT, "--ca-file '%s': %s", arg, strerror(errno));
+		return gate_err_set(err, GATE_EINPUT, "%s '%s': %s", opt, arg, strerror(errno));
 	*(const char **)value = arg;
 	return 0;
+}
+
+static int set_ca_file(void *value, const char *arg, gate_err *err)
+{
+	return set_readable("--ca-file", value, arg, err);
+}
+
+static int set_authfile(void *value, const char *arg, gate_err *err)
+{
+	return set_readable("--authfile", value, arg, err);
 }
 
 void cli_registry_init(struct cli_registry *r)
@@ -40,22 +51,28 @@ void cli_registry_init(struct cli_registry *r)
 		CLI_UINT("jobs", &r->jobs, "N", 1, MAX_JOBS, "layers fetched in parallel (default 2)"),
 		CLI_STRING(0, "creds", &r->creds_arg, "USER:PASSWORD", "credentials for every registry"),
 		CLI_FLAG(0, "creds-stdin", &r->creds_stdin,
-			 "read USER:PASSWORD from the first line of stdin"),
+			 "read USER:PASSWORD from the first line of stdin (without either:"
+			 " GATE_USERNAME and GATE_PASSWORD, if set)"),
+		CLI_CALLBACK("authfile", &r->authfile, "FILE", set_authfile,
+			     "containers auth file to look in first (default $REGISTRY_AUTH_FILE)"),
 		CLI_CALLBACK("ca-file", &r->ca_file, "FILE", set_ca_file,
 			     "PEM file of CAs to trust, in place of the default bundle"),
 		CLI_LIST("insecure-registry", &r->insecure, "HOST[:PORT]",
-			 "unverified TLS, or plain HTTP, for that host (repeatable)"),
+			 "unverified TLS, or plain HTTP, for that host (repeatable);"
+			 " localhost and 127.x.x.x may speak plain HTTP without it"),
 		CLI_STRING(0, "cache", &r->cache_dir, "DIR",
 			   "root-hash cache (default $XDG_CACHE_HOME/gate)"),
 		CLI_FLAG(0, "no-cache", &r->no_cache, "neither read nor write the cache"),
 		CLI_UINT("connect-timeout", &r->connect_timeout_s, "SECONDS", 1, MAX_SECONDS,
 			 "per connection (default 30)"),
 		CLI_UINT("idle-timeout", &r->idle_timeout_s, "SECONDS", 1, MAX_SECONDS,
-			 "abort a transfer idle this long (default 60)"),
+			 "abort a transfer idle, or under 1 KiB/s, this long (default 60)"),
 		CLI_UINT("retries", &r->retries, "N", 0, MAX_RETRIES,
 			 "retries after a failed attempt (default 5)"),
 		CLI_UINT("retry-budget", &r->retry_budget_s, "SECONDS", 0, MAX_SECONDS,
 			 "most time spent waiting between retries (default 60)"),
+		CLI_UINT("timeout", &r->timeout_s, "SECONDS", 0, 86400,
+			 "most time one image may take, 0 for none (default 600)"),
 		CLI_FLAG('v', "verbose", &r->verbose, "say which layers came from the cache"),
 		CLI_END,
 	};
@@ -68,6 +85,7 @@ void cli_registry_init(struct cli_registry *r)
 	r->idle_timeout_s = (unsigned long)http.idle_timeout_s;
 	r->retries = http.max_attempts - 1;
 	r->retry_budget_s = http.retry_budget_ms / 1000u;
+	r->timeout_s = GATE_DEFAULT_IMAGE_TIMEOUT;
 }
 
 static int read_creds_stdin(struct gate_creds *c, gate_err *err)
@@ -92,6 +110,7 @@ static int read_creds_stdin(struct gate_creds *c, gate_err *err)
 int cli_registry_open(struct cli_registry *r, gate_err *err)
 {
 	struct gate_http_opts hopts = GATE_HTTP_OPTS_INIT;
+	int have_creds;
 
 	if (r->creds_arg && r->creds_stdin)
 		return gate_err_set(err, GATE_EINPUT, "--creds and --creds-stdin exclude each other");
@@ -100,6 +119,9 @@ int cli_registry_open(struct cli_registry *r, gate_err *err)
 	if (r->creds_arg && gate_creds_from_userpass(&r->creds, r->creds_arg, "--creds", err))
 		return -1;
 	if (r->creds_stdin && read_creds_stdin(&r->creds, err))
+		return -1;
+	have_creds = r->creds_arg || r->creds_stdin;
+	if (!have_creds && (have_creds = gate_creds_from_env(&r->creds, err)) < 0)
 		return -1;
 	hopts.ca_file = r->ca_file;
 	hopts.insecure_hosts = (const char *const *)r->insecure.v;
@@ -114,7 +136,9 @@ int cli_registry_open(struct cli_registry *r, gate_err *err)
 		return -1;
 	r->opts.http = r->http;
 	r->opts.platform = r->platform;
-	r->opts.creds = r->creds_arg || r->creds_stdin ? &r->creds : NULL;
+	r->opts.creds = have_creds ? &r->creds : NULL;
+	r->opts.timeout_s = (unsigned)r->timeout_s;
+	r->opts.authfile = r->authfile;
 	r->opts.cache = r->cache;
 	r->opts.jobs = (unsigned)r->jobs;
 	return 0;

@@ -18,7 +18,7 @@
 #include "registry/auth.h"
 #include "registry/registry.h"
 
-#define CLI_REGISTRY_OPTION_COUNT 15
+#define CLI_REGISTRY_OPTION_COUNT 17
 
 struct cli_registry {
 	/* What the options set. */
@@ -30,7 +30,8 @@ struct cli_registry {
 	struct gate_strv insecure;
 	const char *cache_dir;
 	int no_cache;
-	unsigned long connect_timeout_s, idle_timeout_s, retries, retry_budget_s;
+	unsigned long connect_timeout_s, idle_timeout_s, retries, retry_budget_s, timeout_s;
+	const char *authfile;
 	int verbose;
 
 	/* The table, pointing at the fields above: CLI_INCLUDE(reg.options). */

@@ -263,26 +263,13 @@ static int creds_from_entry(struct gate_creds *out, json_t *entry, const char *s
 	return out->username || out->identity_token ? 1 : 0;
 }
 
-/* Runs docker-credential-NAME get.  Returns 1, 0 (no credentials), -1. */
-static int run_helper(struct gate_creds *out, const char *name, const char *domain, gate_err *err)
+/* Starts prog with a pipe on its stdin and one on its stdout. */
+static int spawn_helper(const char *prog, const char *source, pid_t *pid, int *to, int *from, gate_err *err)
 {
-	char prog[128], source[160], *buf = NULL;
-	const char *server = strcmp(domain, "docker.io") ? domain : DOCKER_HUB_KEY;
-	int in[2], outp[2], status, rc = -1;
 	posix_spawn_file_actions_t fa;
-	char *argv[3];
-	size_t len = 0;
-	ssize_t n;
-	pid_t pid;
-	json_t *root = NULL;
-	const char *user, *secret;
+	char *argv[] = { (char *)prog, "get", NULL };
+	int in[2], outp[2], status;
 
-	memset(out, 0, sizeof(*out));
-	if (!*name || strchr(name, '/'))
-		return gate_err_set(err, GATE_EINPUT, "credential helper name '%s' is not valid", name);
-	if (snprintf(prog, sizeof(prog), "docker-credential-%s", name) >= (int)sizeof(prog))
-		return gate_err_set(err, GATE_EINPUT, "credential helper name '%.64s...' too long", name);
-	snprintf(source, sizeof(source), "credential helper %s", prog);    /* fits: 18 + 127 < 160 */
 	/* Close-on-exec: helpers of other images, spawned by other threads
 	 * meanwhile, must not hold these ends, or this helper never sees EOF
 	 * on its stdin and its reader never sees EOF on its stdout.  The
@@ -299,10 +286,7 @@ static int run_helper(struct gate_creds *out, const char *name, const char *doma
 	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
 	posix_spawn_file_actions_addclose(&fa, in[1]);
 	posix_spawn_file_actions_addclose(&fa, outp[0]);
-	argv[0] = prog;
-	argv[1] = "get";
-	argv[2] = NULL;
-	status = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	status = posix_spawnp(pid, prog, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(outp[1]);
@@ -311,78 +295,100 @@ static int run_helper(struct gate_creds *out, const char *name, const char *doma
 		close(outp[0]);
 		return gate_err_set(err, GATE_EVERIFY, "%s: cannot run: %s", source, strerror(status));
 	}
-	/* The server URL is short; a helper that does not read it just
-	 * gets EPIPE, which is not ours to report. */
-	if (write(in[1], server, strlen(server)) < 0)
-		(void)0;
-	close(in[1]);
-	for (;;) {
-		char *grown;
+	*to = in[1];
+	*from = outp[0];
+	return 0;
+}
 
-		if (len >= HELPER_OUTPUT_MAX) {
-			gate_err_set(err, GATE_EVERIFY, "%s: output larger than %u bytes", source, HELPER_OUTPUT_MAX);
-			break;
-		}
-		grown = realloc(buf, len + 4096 + 1);
-		if (!grown) {
-			gate_err_nomem(err);
-			break;
-		}
-		buf = grown;
-		n = read(outp[0], buf + len, 4096);
+/* Reads fd to its end into buf (HELPER_OUTPUT_MAX + 1 bytes), NUL-terminated. */
+static int read_helper(int fd, char *buf, size_t *len, const char *source, gate_err *err)
+{
+	ssize_t n;
+
+	*len = 0;
+	for (;;) {
+		if (*len >= HELPER_OUTPUT_MAX)
+			return gate_err_set(err, GATE_EVERIFY, "%s: output larger than %u bytes", source, HELPER_OUTPUT_MAX);
+		n = read(fd, buf + *len, HELPER_OUTPUT_MAX - *len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		len += (size_t)n;
+		*len += (size_t)n;
 	}
-	close(outp[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (err && err->code)
-		goto out;
-	if (!buf) {
-		gate_err_nomem(err);
-		goto out;
-	}
-	buf[len] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		/* Helpers say "credentials not found" by failing. */
-		if (strstr(buf, "not found")) {
-			rc = 0;
-			goto out;
-		}
-		gate_err_set(err, GATE_EVERIFY, "%s get failed for '%s'", source, server);
-		goto out;
-	}
-	root = json_loadb(buf, len, 0, NULL);
-	user = json_string_value(json_object_get(root, "Username"));
-	secret = json_string_value(json_object_get(root, "Secret"));
+	buf[*len] = '\0';
+	return 0;
+}
+
+/* A helper's {"Username","Secret"}.  Returns 1, 0 (no secret), -1. */
+static int creds_from_helper(struct gate_creds *out, const char *buf, size_t len, const char *source,
+			     gate_err *err)
+{
+	json_t *root = json_loadb(buf, len, 0, NULL);
+	const char *user = json_string_value(json_object_get(root, "Username"));
+	const char *secret = json_string_value(json_object_get(root, "Secret"));
+	int rc = -1;
+
 	if (!root || !user || !secret) {
 		gate_err_set(err, GATE_EVERIFY, "%s: output is not {\"Username\",\"Secret\"}", source);
-		goto out;
-	}
-	if (!*secret) {
+	} else if (!*secret) {
 		rc = 0;
-		goto out;
-	}
-	/* Docker stores identity tokens with this placeholder user. */
-	if (!strcmp(user, "<token>")) {
+	} else if (!strcmp(user, "<token>")) {
+		/* Docker stores identity tokens with this placeholder user. */
 		if (!(out->identity_token = strdup(secret))) {
 			gate_err_nomem(err);
-			goto out;
+		} else {
+			snprintf(out->source, sizeof(out->source), "%s", source);
+			rc = 1;
 		}
-		snprintf(out->source, sizeof(out->source), "%s", source);
-	} else if (set_userpass(out, user, strlen(user), secret, source, err)) {
-		goto out;
+	} else if (!set_userpass(out, user, strlen(user), secret, source, err)) {
+		rc = 1;
 	}
-	rc = 1;
-out:
+	if (secret)
+		explicit_bzero((char *)secret, strlen(secret));
 	json_decref(root);
-	if (buf) {
-		explicit_bzero(buf, len);
+	return rc;
+}
+
+/* Runs docker-credential-NAME get.  Returns 1, 0 (no credentials), -1. */
+static int run_helper(struct gate_creds *out, const char *name, const char *domain, gate_err *err)
+{
+	char prog[128], source[160], *buf;
+	const char *server = strcmp(domain, "docker.io") ? domain : DOCKER_HUB_KEY;
+	int to = -1, from = -1, status, rc = -1;
+	size_t len = 0;
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	if (!*name || strchr(name, '/'))
+		return gate_err_set(err, GATE_EINPUT, "credential helper name '%s' is not valid", name);
+	if (snprintf(prog, sizeof(prog), "docker-credential-%s", name) >= (int)sizeof(prog))
+		return gate_err_set(err, GATE_EINPUT, "credential helper name '%.64s...' too long", name);
+	snprintf(source, sizeof(source), "credential helper %s", prog);    /* fits: 18 + 127 < 160 */
+	if (!(buf = malloc(HELPER_OUTPUT_MAX + 1)))
+		return gate_err_nomem(err);
+	if (spawn_helper(prog, source, &pid, &to, &from, err)) {
 		free(buf);
+		return -1;
 	}
+	/* The server URL is short; a helper that does not read it just
+	 * gets EPIPE, which is not ours to report. */
+	if (write(to, server, strlen(server)) < 0)
+		(void)0;
+	close(to);
+	rc = read_helper(from, buf, &len, source, err);
+	close(from);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		/* Helpers say "credentials not found" by failing. */
+		rc = strstr(buf, "not found") ? 0 :
+		     gate_err_set(err, GATE_EVERIFY, "%s get failed for '%s'", source, server);
+	} else if (rc == 0) {
+		rc = creds_from_helper(out, buf, len, source, err);
+	}
+	explicit_bzero(buf, len);
+	free(buf);
 	return rc;
 }
 
@@ -431,7 +437,7 @@ out:
 	return rc;
 }
 
-int gate_creds_lookup(struct gate_creds *out, const char *domain, gate_err *err)
+int gate_creds_lookup(struct gate_creds *out, const char *domain, const char *authfile, gate_err *err)
 {
 	char path[CONFIG_PATH_MAX];
 	const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
@@ -439,15 +445,39 @@ int gate_creds_lookup(struct gate_creds *out, const char *domain, gate_err *err)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (!authfile || !*authfile)
+		authfile = getenv("REGISTRY_AUTH_FILE");
+	if (authfile && *authfile && (rc = lookup_file(out, authfile, domain, 0, err)))
+		return rc;
 	if ((dir && *dir && snprintf(path, sizeof(path), "%s/config.json", dir) < (int)sizeof(path)) ||
 	    (home && *home && snprintf(path, sizeof(path), "%s/.docker/config.json", home) < (int)sizeof(path))) {
 		rc = lookup_file(out, path, domain, 1, err);
 		if (rc)
 			return rc;
 	}
+	/* A named auth file takes the place of the default one, as in podman. */
+	if (authfile && *authfile)
+		return 0;
 	if (xdg && *xdg && snprintf(path, sizeof(path), "%s/containers/auth.json", xdg) < (int)sizeof(path))
 		return lookup_file(out, path, domain, 0, err);
 	return 0;
+}
+
+int gate_creds_from_env(struct gate_creds *out, gate_err *err)
+{
+	const char *user = getenv("GATE_USERNAME"), *pass = getenv("GATE_PASSWORD");
+	int have_user = user && *user, have_pass = pass && *pass;
+
+	memset(out, 0, sizeof(*out));
+	if (!have_user && !have_pass)
+		return 0;
+	if (!have_user || !have_pass)
+		return gate_err_set(err, GATE_EINPUT, "%s is set but %s is not",
+				    have_user ? "GATE_USERNAME" : "GATE_PASSWORD",
+				    have_user ? "GATE_PASSWORD" : "GATE_USERNAME");
+	if (set_userpass(out, user, strlen(user), pass, "GATE_USERNAME/GATE_PASSWORD", err))
+		return -1;
+	return 1;
 }
 
 /* --- tokens --- */
@@ -472,39 +502,45 @@ static char *basic_value(const char *user, const char *pass)
 	return out;
 }
 
-/* application/x-www-form-urlencoded (and query strings): RFC 3986 unreserved kept. */
-static int form_append(char **buf, size_t *len, size_t *cap, const char *name, const char *value)
+struct form_field {
+	const char *name, *value;       /* a NULL or empty value is left out */
+};
+
+/* application/x-www-form-urlencoded (and query strings), RFC 3986
+ * unreserved characters kept; sized before it is written.  Returns a
+ * malloc'd string, or NULL. */
+static char *form_encode(const struct form_field *f, size_t n, size_t *len)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t need = strlen(name) + 3 * strlen(value) + 3;
 	const unsigned char *v;
-	char *p;
+	size_t size = 1, i;
+	char *buf, *p;
 
-	if (*len + need > *cap) {
-		char *grown = realloc(*buf, *len + need + 256);
-
-		if (!grown)
-			return -1;
-		*buf = grown;
-		*cap = *len + need + 256;
-	}
-	p = *buf + *len;
-	if (*len)
-		*p++ = '&';
-	p += sprintf(p, "%s=", name);
-	for (v = (const unsigned char *)value; *v; v++) {
-		if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
-		    *v == '-' || *v == '.' || *v == '_' || *v == '~') {
-			*p++ = (char)*v;
-		} else {
-			*p++ = '%';
-			*p++ = hex[*v >> 4];
-			*p++ = hex[*v & 15];
+	for (i = 0; i < n; i++)
+		if (f[i].value && *f[i].value)
+			size += strlen(f[i].name) + 3 * strlen(f[i].value) + 2;
+	if (!(buf = malloc(size)))
+		return NULL;
+	for (p = buf, i = 0; i < n; i++) {
+		if (!f[i].value || !*f[i].value)
+			continue;
+		if (p != buf)
+			*p++ = '&';
+		p += sprintf(p, "%s=", f[i].name);
+		for (v = (const unsigned char *)f[i].value; *v; v++) {
+			if ((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
+			    *v == '-' || *v == '.' || *v == '_' || *v == '~') {
+				*p++ = (char)*v;
+			} else {
+				*p++ = '%';
+				*p++ = hex[*v >> 4];
+				*p++ = hex[*v & 15];
+			}
 		}
 	}
 	*p = '\0';
-	*len = (size_t)(p - *buf);
-	return 0;
+	*len = (size_t)(p - buf);
+	return buf;
 }
 
 static int token_from_response(const struct gate_http_resp *r, const char *realm, char **out, gate_err *err)
@@ -536,12 +572,12 @@ static int token_from_response(const struct gate_http_resp *r, const char *realm
 }
 
 static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const struct gate_creds *creds,
-		       const char *scope, char **out, gate_err *err)
+		       const char *scope, const struct gate_http_deadline *deadline, char **out, gate_err *err)
 {
 	struct gate_http_req req = { 0 };
 	struct gate_http_resp resp;
 	char *form = NULL, *url = NULL, *basic = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	const char *refresh = NULL;
 	int rc = -1;
 
@@ -549,17 +585,21 @@ static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const 
 		refresh = creds->identity_token;
 	else if (creds && creds->username && !strcmp(creds->username, GATE_ACR_TOKEN_USER))
 		refresh = creds->password;
-	if ((c->service[0] && form_append(&form, &len, &cap, "service", c->service)) ||
-	    (scope[0] && form_append(&form, &len, &cap, "scope", scope)))
-		goto nomem;
-	req.max_body_size = GATE_MAX_TOKEN_SIZE;
-	if (refresh) {
-		/* OAuth2 refresh-token grant of the distribution token spec;
-		 * ACR's exposed tokens are refresh tokens. */
-		if (form_append(&form, &len, &cap, "grant_type", "refresh_token") ||
-		    form_append(&form, &len, &cap, "client_id", "gate") ||
-		    form_append(&form, &len, &cap, "refresh_token", refresh))
+	{
+		/* With a refresh token: the OAuth2 refresh-token grant of the
+		 * distribution token spec (ACR's exposed tokens are those). */
+		const struct form_field fields[] = {
+			{ "service", c->service }, { "scope", scope },
+			{ "grant_type", refresh ? "refresh_token" : NULL },
+			{ "client_id", refresh ? "gate" : NULL }, { "refresh_token", refresh },
+		};
+
+		if (!(form = form_encode(fields, sizeof(fields) / sizeof(fields[0]), &len)))
 			goto nomem;
+	}
+	req.max_body_size = GATE_MAX_TOKEN_SIZE;
+	req.deadline = deadline;
+	if (refresh) {
 		req.method = "POST";
 		req.url = c->realm;
 		req.content_type = "application/x-www-form-urlencoded";
@@ -569,7 +609,7 @@ static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const 
 		url = malloc(strlen(c->realm) + len + 2);
 		if (!url)
 			goto nomem;
-		sprintf(url, "%s%s%s", c->realm, !len ? "" : strchr(c->realm, '?') ? "&" : "?", form ? form : "");
+		sprintf(url, "%s%s%s", c->realm, !len ? "" : strchr(c->realm, '?') ? "&" : "?", form);
 		if (creds && creds->username && !(basic = basic_value(creds->username, creds->password)))
 			goto nomem;
 		req.method = "GET";
@@ -605,7 +645,7 @@ out:
 
 int gate_auth_authorize(gate_http *h, const struct gate_auth_challenge *c,
 			const struct gate_creds *creds, const char *scope,
-			char **out, gate_err *err)
+			const struct gate_http_deadline *deadline, char **out, gate_err *err)
 {
 	*out = NULL;
 	if (c->scheme == GATE_AUTH_BASIC) {
@@ -614,5 +654,5 @@ int gate_auth_authorize(gate_http *h, const struct gate_auth_challenge *c,
 		*out = basic_value(creds->username, creds->password);
 		return *out ? 0 : gate_err_nomem(err);
 	}
-	return fetch_token(h, c, creds, c->scope[0] ? c->scope : scope, out, err);
+	return fetch_token(h, c, creds, c->scope[0] ? c->scope : scope, deadline, out, err);
 }

@@ -8,6 +8,13 @@
  *
  * Secrets live in gate_creds and in Authorization header values only; no
  * error message of this module contains one.
+ *
+ * Threads: the parsers and gate_auth_authorize() touch only what they are
+ * given, so threads may call them at once with their own structs (and a
+ * shared gate_http).  gate_creds_lookup() and gate_creds_from_env() read
+ * the environment and run credential helpers: call them while no thread
+ * changes the environment.  A gate_creds may be read by many threads and
+ * freed by one, after they are done.
  */
 #ifndef GATE_AUTH_H
 #define GATE_AUTH_H
@@ -45,19 +52,28 @@ int gate_auth_parse_challenge(struct gate_auth_challenge *out, const char *value
 /* "USER:PASS" (the password may contain ':').  Returns 0 or -1 (GATE_EINPUT). */
 int gate_creds_from_userpass(struct gate_creds *out, const char *s, const char *source, gate_err *err);
 
-/* Credentials stored for registry domain: $DOCKER_CONFIG/config.json
- * (credHelpers, then credsStore, then auths), then
- * ${XDG_RUNTIME_DIR}/containers/auth.json.  Returns 1 if found, 0 if
- * none, -1 with err set if a store could not be read. */
-int gate_creds_lookup(struct gate_creds *out, const char *domain, gate_err *err);
+/* Credentials stored for registry domain, first found wins:
+ *   authfile (--authfile), else $REGISTRY_AUTH_FILE, when set: the
+ *     containers auth file that podman and skopeo login write;
+ *   $DOCKER_CONFIG/config.json, else ~/.docker/config.json (credHelpers,
+ *     then credsStore, then auths);
+ *   ${XDG_RUNTIME_DIR}/containers/auth.json, unless an auth file was named.
+ * A file that does not exist is skipped.  Returns 1 if found, 0 if none,
+ * -1 with err set if a store could not be read. */
+int gate_creds_lookup(struct gate_creds *out, const char *domain, const char *authfile, gate_err *err);
+
+/* GATE_USERNAME and GATE_PASSWORD, for every registry (CI secrets).
+ * Returns 1 if both are set, 0 if neither, -1 (GATE_EINPUT) if one only. */
+int gate_creds_from_env(struct gate_creds *out, gate_err *err);
 
 void gate_creds_free(struct gate_creds *c);     /* wipes the secrets */
 
 /* The Authorization value answering challenge c, malloc'd into *out.
  * creds may be NULL (anonymous); scope is used when the challenge names
- * none.  Returns 0, or -1 with err set (GATE_EVERIFY). */
+ * none; a token request ends by deadline (NULL: none).  Returns 0, or -1
+ * with err set (GATE_EVERIFY). */
 int gate_auth_authorize(gate_http *h, const struct gate_auth_challenge *c,
 			const struct gate_creds *creds, const char *scope,
-			char **out, gate_err *err);
+			const struct gate_http_deadline *deadline, char **out, gate_err *err);
 
 #endif

@@ -5,7 +5,11 @@
  * (its sha256, from the image config) plus the engine version is a
  * complete key: a cache hit means the blob need not be fetched at all.
  *
- *   DIR/engine-<GATE_ENGINE_VERSION>/<diff_id hex>   "<root hash hex>\n"
+ *   DIR/engine-<GATE_ENGINE_VERSION>/<diff_id hex>
+ *       "diff_id sha256:<hex>\nengine <GATE_ENGINE_VERSION>\nroot_hash <hex>\n"
+ *
+ * The entry names its own key, so an entry renamed to another diff_id
+ * (or copied from another engine's directory) is a miss, not a hash.
  *
  * Image configs are kept too, since they are content-addressed and their
  * diff_ids are what the root hashes are looked up by:
@@ -13,9 +17,19 @@
  *   DIR/blobs/sha256/<hex>                           the config's bytes
  *
  * DIR is --cache, else $XDG_CACHE_HOME/gate, else ~/.cache/gate; it is
- * created with mode 0700.  Entries are written to a temporary file and
- * renamed into place, so readers (and parallel gates) never see half an
- * entry.  An entry that does not parse is a miss.
+ * created with mode 0700 and must belong to the user and be writable by
+ * no one else, as must engine-N, blobs and blobs/sha256 under it.  Those
+ * are opened once, checked on their descriptors and held open: entries
+ * are opened relative to them, never through a symlink, and an entry
+ * must be a regular file of the user's, so a directory swapped after the
+ * check, a link or another user's file is never read.  Entries are
+ * written to a temporary file and renamed into place, so readers (and
+ * parallel gates) never see half an entry.  An entry that does not parse
+ * is a miss.
+ *
+ * Threads: a gate_cache is read-only after gate_cache_open(), so any
+ * number of threads may call get and put on it at once; free it after
+ * they are done.
  */
 #ifndef GATE_CACHE_H
 #define GATE_CACHE_H
@@ -44,8 +58,6 @@ int gate_cache_get_blob(gate_cache *c, const char *digest, size_t max, char **ou
 /* Stores buf under digest, which the caller has checked.  0 or -1. */
 int gate_cache_put_blob(gate_cache *c, const char *digest, const void *buf, size_t size,
 			gate_err *err);
-
-const char *gate_cache_dir(const gate_cache *c);
 
 void gate_cache_free(gate_cache *c);    /* NULL is fine */
 

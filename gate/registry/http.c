@@ -10,6 +10,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/array.h"
+#include "base/limits.h"
+
 #define MAX_REDIRECTS      10
 #define ERROR_BODY_MAX     (64u << 10)   /* enough for a registry's error JSON */
 #define BACKOFF_MAX_MS     10000u
@@ -28,10 +31,9 @@ struct gate_http {
 	 * not safe across threads.) */
 	pthread_key_t handle_key;
 	int have_key;
-	/* Insecure hosts found to answer plain HTTP only. */
+	/* Insecure and loopback hosts found to answer plain HTTP only. */
 	pthread_mutex_t plain_lock;
-	char **plain;
-	size_t plain_count;
+	struct gate_strv plain;
 };
 
 /* State of one attempt. */
@@ -79,6 +81,21 @@ static void drop_handle(void *c)
 	curl_easy_cleanup(c);
 }
 
+/* A value with a scheme would never match a host:port, silently; say
+ * what to write instead. */
+static int check_insecure_host(const char *v, gate_err *err)
+{
+	const char *sep = strstr(v, "://");
+	const char *host = sep ? sep + 3 : v;
+	size_t n = strcspn(host, "/");
+
+	if (sep || host[n] || !*v)
+		return gate_err_set(err, GATE_EINPUT,
+				    "--insecure-registry '%s': expected HOST[:PORT] without a scheme or path: "
+				    "use --insecure-registry %.*s", v, (int)n, host);
+	return 0;
+}
+
 int gate_http_new(gate_http **out, const struct gate_http_opts *opts, gate_err *err)
 {
 	static const struct gate_http_opts defaults = GATE_HTTP_OPTS_INIT;
@@ -105,9 +122,14 @@ int gate_http_new(gate_http **out, const struct gate_http_opts *opts, gate_err *
 		h->insecure = calloc(h->opts.insecure_count, sizeof(*h->insecure));
 		if (!h->insecure)
 			goto nomem;
-		for (i = 0; i < h->opts.insecure_count; i++, h->insecure_count++)
+		for (i = 0; i < h->opts.insecure_count; i++, h->insecure_count++) {
+			if (check_insecure_host(h->opts.insecure_hosts[i], err)) {
+				gate_http_free(h);
+				return -1;
+			}
 			if (!(h->insecure[i] = strdup(h->opts.insecure_hosts[i])))
 				goto nomem;
+		}
 	}
 	h->opts.ca_file = NULL;
 	h->opts.insecure_hosts = NULL;
@@ -147,9 +169,7 @@ void gate_http_free(gate_http *h)
 	for (i = 0; i < h->insecure_count; i++)
 		free(h->insecure[i]);
 	free(h->insecure);
-	for (i = 0; i < h->plain_count; i++)
-		free(h->plain[i]);
-	free(h->plain);
+	gate_strv_free(&h->plain);
 	free(h->ca_file);
 	pthread_mutex_destroy(&h->plain_lock);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -195,32 +215,59 @@ int gate_http_is_insecure(const gate_http *h, const char *hostport)
 	return 0;
 }
 
+int gate_http_is_loopback(const char *hostport)
+{
+	const char *colon = strrchr(hostport, ':');
+	size_t n = strlen(hostport), i;
+	unsigned dots = 0;
+
+	if (!strncmp(hostport, "[::1]", 5))
+		return hostport[5] == '\0' || hostport[5] == ':';
+	if (colon)
+		n = (size_t)(colon - hostport);
+	if (n == 9 && !strncmp(hostport, "localhost", 9))
+		return 1;
+	if (n < 4 || strncmp(hostport, "127.", 4))
+		return 0;
+	/* Digits and three dots: 127.0.0.1, not 127.example.com. */
+	for (i = 4; i < n; i++) {
+		if (hostport[i] == '.')
+			dots++;
+		else if (hostport[i] < '0' || hostport[i] > '9')
+			return 0;
+	}
+	return dots == 2 && hostport[n - 1] != '.';
+}
+
+uint64_t gate_http_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+}
+
 static int is_plain(gate_http *h, const char *hostport)
 {
 	size_t i;
 	int found = 0;
 
 	pthread_mutex_lock(&h->plain_lock);
-	for (i = 0; i < h->plain_count && !found; i++)
-		found = !strcmp(h->plain[i], hostport);
+	for (i = 0; i < h->plain.n && !found; i++)
+		found = !strcmp(h->plain.v[i], hostport);
 	pthread_mutex_unlock(&h->plain_lock);
 	return found;
 }
 
+/* Out of memory here only means asking in TLS again next time. */
 static void mark_plain(gate_http *h, const char *hostport)
 {
-	char **grown, *copy;
+	gate_err ignored = GATE_ERR_INIT;
 
-	if (is_plain(h, hostport) || !(copy = strdup(hostport)))
+	if (is_plain(h, hostport))
 		return;
 	pthread_mutex_lock(&h->plain_lock);
-	grown = realloc(h->plain, (h->plain_count + 1) * sizeof(*h->plain));
-	if (grown) {
-		h->plain = grown;
-		h->plain[h->plain_count++] = copy;
-	} else {
-		free(copy);
-	}
+	gate_strv_push(&h->plain, hostport, strlen(hostport), &ignored);
 	pthread_mutex_unlock(&h->plain_lock);
 }
 
@@ -543,6 +590,10 @@ static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "gate");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->opts.connect_timeout_s);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, GATE_MIN_TRANSFER_SPEED);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->opts.idle_timeout_s);
+	if (req->deadline && req->deadline->at_ms)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(req->deadline->at_ms - gate_http_now_ms()));
 	x->idle_timeout_s = h->opts.idle_timeout_s;
 	x->last_now = -1;
 	x->idle = 0;
@@ -572,147 +623,253 @@ static CURLcode perform(gate_http *h, struct xfer *x, const char *url,
 	return rc;
 }
 
-int gate_http_do(gate_http *h, const struct gate_http_req *req,
-		 struct gate_http_resp *resp, gate_err *err)
-{
+/* One gate_http_do: its attempts, retries and redirects. */
+struct call {
+	gate_http *h;
+	const struct gate_http_req *req;
+	struct gate_http_resp *resp;
 	struct xfer x;
 	struct url_parts origin, cur;
 	char errbuf[CURL_ERROR_SIZE];
-	char *url = NULL, *next;
-	unsigned redirects = 0, waited_ms = 0;
-	int send_auth = 1, rc = -1, is_get = !strcmp(req->method, "GET");
+	char *url;
+	unsigned redirects, waited_ms;
+	int send_auth;
 	CURLcode crc;
+};
+
+static int deadline_passed(const struct call *c)
+{
+	const struct gate_http_deadline *d = c->req->deadline;
+
+	return d && d->at_ms && gate_http_now_ms() >= d->at_ms;
+}
+
+static int deadline_error(const struct call *c, gate_err *err)
+{
+	return gate_err_set(err, GATE_EVERIFY, "%s %s: the image's time limit of %u s ran out (--timeout)",
+			    c->req->method, c->cur.shown, c->req->deadline->total_s);
+}
+
+static int replace_url(struct call *c, char *next, gate_err *err)
+{
+	if (!next)
+		return gate_err_nomem(err);
+	free(c->url);
+	c->url = next;
+	return 0;
+}
+
+/* Picks the scheme for c->url.  Returns 1 if the URL changed (look again),
+ * 0 to send it, -1 with err set. */
+static int choose_scheme(struct call *c, gate_err *err)
+{
+	if (url_parse(c->url, &c->cur, err))
+		return -1;
+	/* The origin is host and port: the scheme changes when a host
+	 * falls back to plain HTTP, and that is still the registry. */
+	if (strcmp(c->cur.hostport, c->origin.hostport))
+		c->send_auth = 0;
+	if (!strcmp(c->cur.scheme, "https") && is_plain(c->h, c->cur.hostport))
+		return replace_url(c, url_with_http(c->url), err) ? -1 : 1;
+	if (!strcmp(c->cur.scheme, "http") && !gate_http_is_insecure(c->h, c->cur.hostport) &&
+	    !gate_http_is_loopback(c->cur.hostport))
+		return gate_err_set(err, GATE_EVERIFY, "%s %s: plain http to a host not named insecure",
+				    c->req->method, c->cur.shown);
+	return 0;
+}
+
+/* What OpenSSL says when the first bytes back from a ClientHello are an
+ * HTTP response. */
+static int answered_in_http(const char *errbuf)
+{
+	return strstr(errbuf, "wrong version number") || strstr(errbuf, "packet length too long") ||
+	       strstr(errbuf, "http request");
+}
+
+/* A failed TLS handshake.  Returns 1 to go on in plain HTTP, 0 if not,
+ * -1 with err set when the host speaks HTTP and must be named insecure. */
+static int plain_fallback(struct call *c, gate_err *err)
+{
+	int insecure;
+
+	if (c->crc != CURLE_SSL_CONNECT_ERROR || strcmp(c->cur.scheme, "https"))
+		return 0;
+	insecure = gate_http_is_insecure(c->h, c->cur.hostport);
+	/* An insecure host that does not speak TLS is spoken to in plain
+	 * HTTP from then on, as Docker does; a loopback one only when it
+	 * answered in HTTP, so that a broken TLS setup stays an error. */
+	if (insecure || (gate_http_is_loopback(c->cur.hostport) && answered_in_http(c->errbuf))) {
+		mark_plain(c->h, c->cur.hostport);
+		return 1;
+	}
+	if (answered_in_http(c->errbuf))
+		return gate_err_set(err, GATE_EVERIFY,
+				    "%s %s: this registry speaks plain HTTP: use --insecure-registry %s",
+				    c->req->method, c->cur.shown, c->cur.hostport);
+	return 0;
+}
+
+/* One attempt at c->url.  Returns 0 with c->crc set, or -1 with err set
+ * for failures that no retry mends. */
+static int attempt(struct call *c, gate_err *err)
+{
+	struct xfer *x = &c->x;
+
+	if (deadline_passed(c))
+		return deadline_error(c, err);
+	resp_reset(c->resp);
+	free(x->location);
+	free(x->retry_after);
+	x->location = x->retry_after = NULL;
+	x->too_large = 0;
+	c->crc = perform(c->h, x, c->url, &c->cur, c->send_auth, c->errbuf);
+	c->resp->attempts++;
+	if (x->sink_failed) {
+		if (err && !err->code)
+			*err = x->sink_err;
+		return -1;
+	}
+	if (x->too_large)
+		return gate_err_set(err, GATE_EVERIFY, "%s %s: response larger than %zu bytes",
+				    c->req->method, c->cur.shown, c->req->max_body_size);
+	if (c->crc != CURLE_OK && deadline_passed(c))
+		return deadline_error(c, err);
+	if (x->idle) {
+		c->crc = CURLE_OPERATION_TIMEDOUT;
+		snprintf(c->errbuf, CURL_ERROR_SIZE, "no data received for %ld s", x->idle_timeout_s);
+	}
+	if (c->crc == CURLE_OUT_OF_MEMORY)
+		return gate_err_nomem(err);
+	return 0;
+}
+
+/* After a retryable failure.  Returns 1 to try again, 0 to give up, -1
+ * with err set if the restart failed. */
+static int retry(struct call *c, gate_err *err)
+{
+	const struct gate_http_opts *o = &c->h->opts;
+	const struct gate_http_deadline *d = c->req->deadline;
+	unsigned long long wait;
+	long long ra;
+
+	if (c->resp->attempts >= o->max_attempts || (c->x.delivered && !c->req->restart))
+		return 0;
+	ra = c->crc == CURLE_OK ? retry_after_ms(c->x.retry_after) : -1;
+	if (ra >= 0) {
+		wait = (unsigned long long)ra;
+	} else {
+		unsigned shift = c->resp->attempts - 1 > 10 ? 10 : c->resp->attempts - 1;
+
+		wait = (unsigned long long)o->backoff_ms << shift;
+		if (wait > BACKOFF_MAX_MS)
+			wait = BACKOFF_MAX_MS;
+	}
+	if (c->waited_ms + wait > o->retry_budget_ms)
+		return 0;
+	if (d && d->at_ms && gate_http_now_ms() + wait >= d->at_ms)
+		return 0;
+	if (c->x.delivered) {
+		if (c->req->restart(c->req->restart_ctx, err))
+			return -1;
+		c->x.delivered = 0;
+	}
+	sleep_ms(wait);
+	c->waited_ms += (unsigned)wait;
+	return 1;
+}
+
+/* A 3xx answer to a GET.  Returns 1 to follow it, 0 if it is the final
+ * answer, -1 with err set. */
+static int redirect(struct call *c, gate_err *err)
+{
+	long st = c->resp->status;
+
+	if (strcmp(c->req->method, "GET") || st < 300 || st >= 400 || st == 304 || !c->x.location)
+		return 0;
+	if (++c->redirects > MAX_REDIRECTS)
+		return gate_err_set(err, GATE_EVERIFY, "%s %s: more than %d redirects",
+				    c->req->method, c->origin.shown, MAX_REDIRECTS);
+	if (replace_url(c, url_resolve(c->url, c->x.location), NULL))
+		return gate_err_set(err, GATE_EVERIFY, "%s %s: redirect to a malformed location",
+				    c->req->method, c->cur.shown);
+	return 1;
+}
+
+static int give_up(const struct call *c, gate_err *err)
+{
+	if (c->crc == CURLE_OK)
+		return 0;
+	return gate_err_set(err, GATE_EVERIFY, "%s %s: %s (gave up after %u attempt%s)", c->req->method,
+			    c->cur.shown, c->errbuf[0] ? c->errbuf : curl_easy_strerror(c->crc),
+			    c->resp->attempts, c->resp->attempts == 1 ? "" : "s");
+}
+
+/* The loop of gate_http_do.  Returns 0 or -1 with err set. */
+static int run_call(struct call *c, gate_err *err)
+{
+	int r;
+
+	for (;;) {
+		if ((r = choose_scheme(c, err)) < 0)
+			return -1;
+		if (r)
+			continue;
+		if (attempt(c, err))
+			return -1;
+		if (c->crc != CURLE_OK && (r = plain_fallback(c, err)) != 0) {
+			if (r < 0)
+				return -1;
+			c->resp->attempts--;
+			continue;
+		}
+		if ((c->crc != CURLE_OK && retryable_curl(c->crc)) ||
+		    (c->crc == CURLE_OK && retryable_status(c->resp->status))) {
+			if ((r = retry(c, err)) < 0)
+				return -1;
+			if (r)
+				continue;
+			return give_up(c, err);
+		}
+		if (c->crc != CURLE_OK)
+			return gate_err_set(err, GATE_EVERIFY, "%s %s: %s", c->req->method, c->cur.shown,
+					    c->errbuf[0] ? c->errbuf : curl_easy_strerror(c->crc));
+		if ((r = redirect(c, err)) < 0)
+			return -1;
+		if (!r)
+			return 0;
+	}
+}
+
+int gate_http_do(gate_http *h, const struct gate_http_req *req,
+		 struct gate_http_resp *resp, gate_err *err)
+{
+	struct call *c;
+	int rc;
 
 	memset(resp, 0, sizeof(*resp));
-	memset(&x, 0, sizeof(x));
-	x.req = req;
-	x.resp = resp;
-	if (url_parse(req->url, &origin, err))
-		return -1;
-	if (!(url = strdup(req->url)))
+	/* The error buffer and URL parts are too large for a worker's stack
+	 * to carry comfortably through curl. */
+	if (!(c = calloc(1, sizeof(*c))))
 		return gate_err_nomem(err);
-	for (;;) {
-		if (url_parse(url, &cur, err))
-			goto out;
-		/* The origin is host and port: the scheme changes when an
-		 * insecure host falls back to plain HTTP, and that is still
-		 * the registry. */
-		if (strcmp(cur.hostport, origin.hostport))
-			send_auth = 0;
-		if (!strcmp(cur.scheme, "https") && is_plain(h, cur.hostport)) {
-			if (!(next = url_with_http(url)))
-				goto nomem;
-			free(url);
-			url = next;
-			continue;
-		}
-		if (!strcmp(cur.scheme, "http") && !gate_http_is_insecure(h, cur.hostport)) {
-			gate_err_set(err, GATE_EVERIFY, "%s %s: plain http to a host not named insecure",
-				     req->method, cur.shown);
-			goto out;
-		}
-		resp_reset(resp);
-		free(x.location);
-		free(x.retry_after);
-		x.location = x.retry_after = NULL;
-		x.too_large = 0;
-		crc = perform(h, &x, url, &cur, send_auth, errbuf);
-		resp->attempts++;
-		if (x.idle) {
-			crc = CURLE_OPERATION_TIMEDOUT;
-			snprintf(errbuf, CURL_ERROR_SIZE, "no data received for %ld s", x.idle_timeout_s);
-		}
-		if (x.sink_failed) {
-			if (err && !err->code)
-				*err = x.sink_err;
-			goto out;
-		}
-		if (x.too_large) {
-			gate_err_set(err, GATE_EVERIFY, "%s %s: response larger than %zu bytes",
-				     req->method, cur.shown, req->max_body_size);
-			goto out;
-		}
-		/* An insecure host that does not speak TLS is spoken to in
-		 * plain HTTP from then on, as Docker does. */
-		if (crc == CURLE_SSL_CONNECT_ERROR && !strcmp(cur.scheme, "https") &&
-		    gate_http_is_insecure(h, cur.hostport)) {
-			mark_plain(h, cur.hostport);
-			resp->attempts--;
-			continue;
-		}
-		if (crc == CURLE_OUT_OF_MEMORY)
-			goto nomem;
-		if ((crc != CURLE_OK && retryable_curl(crc)) || (crc == CURLE_OK && retryable_status(resp->status))) {
-			unsigned long long wait;
-			long long ra;
-
-			if (resp->attempts >= h->opts.max_attempts)
-				goto give_up;
-			if (x.delivered && !req->restart)
-				goto give_up;
-			ra = crc == CURLE_OK ? retry_after_ms(x.retry_after) : -1;
-			if (ra >= 0) {
-				wait = (unsigned long long)ra;
-			} else {
-				unsigned shift = resp->attempts - 1 > 10 ? 10 : resp->attempts - 1;
-
-				wait = (unsigned long long)h->opts.backoff_ms << shift;
-				if (wait > BACKOFF_MAX_MS)
-					wait = BACKOFF_MAX_MS;
-			}
-			if (waited_ms + wait > h->opts.retry_budget_ms)
-				goto give_up;
-			if (x.delivered) {
-				if (req->restart(req->restart_ctx, err))
-					goto out;
-				x.delivered = 0;
-			}
-			sleep_ms(wait);
-			waited_ms += (unsigned)wait;
-			continue;
-		}
-		if (crc != CURLE_OK) {
-			gate_err_set(err, GATE_EVERIFY, "%s %s: %s", req->method, cur.shown,
-				     errbuf[0] ? errbuf : curl_easy_strerror(crc));
-			goto out;
-		}
-		if (is_get && resp->status >= 300 && resp->status < 400 && resp->status != 304 && x.location) {
-			if (++redirects > MAX_REDIRECTS) {
-				gate_err_set(err, GATE_EVERIFY, "%s %s: more than %d redirects",
-					     req->method, origin.shown, MAX_REDIRECTS);
-				goto out;
-			}
-			if (!(next = url_resolve(url, x.location))) {
-				gate_err_set(err, GATE_EVERIFY, "%s %s: redirect to a malformed location",
-					     req->method, cur.shown);
-				goto out;
-			}
-			free(url);
-			url = next;
-			continue;
-		}
-		break;
-	}
-	rc = 0;
-	goto out;
-give_up:
-	if (crc != CURLE_OK)
-		gate_err_set(err, GATE_EVERIFY, "%s %s: %s (gave up after %u attempt%s)", req->method,
-			     cur.shown, errbuf[0] ? errbuf : curl_easy_strerror(crc), resp->attempts,
-			     resp->attempts == 1 ? "" : "s");
-	else
-		rc = 0;
-	goto out;
-nomem:
-	gate_err_nomem(err);
-out:
+	c->h = h;
+	c->req = req;
+	c->resp = resp;
+	c->x.req = req;
+	c->x.resp = resp;
+	c->send_auth = 1;
+	rc = url_parse(req->url, &c->origin, err);
+	if (!rc && !(c->url = strdup(req->url)))
+		rc = gate_err_nomem(err);
+	if (!rc)
+		rc = run_call(c, err);
 	if (rc == 0) {
-		resp->url = url;
-		resp->other_origin = !send_auth;
-		url = NULL;
+		resp->url = c->url;
+		resp->other_origin = !c->send_auth;
+		c->url = NULL;
 	}
-	free(url);
-	free(x.location);
-	free(x.retry_after);
+	free(c->url);
+	free(c->x.location);
+	free(c->x.retry_after);
+	free(c);
 	return rc;
 }

@@ -11,6 +11,12 @@
  *    first origin is never sent to another one (blob storage);
  *  - TLS with the system CAs or --ca-file; hosts named insecure get
  *    unverified TLS, and plain HTTP when they do not speak TLS at all;
+ *    loopback hosts (localhost, 127.0.0.0/8, [::1], by name, not by what
+ *    a name resolves to) get verified TLS, and plain HTTP when they answer
+ *    a TLS handshake in HTTP: a local registry needs no flag, as in Docker,
+ *    but one that does speak TLS is still checked;
+ *  - a bound on time: an idle transfer, one slower than
+ *    GATE_MIN_TRANSFER_SPEED, and one past the caller's deadline all fail;
  *  - bodies either streamed into a gate_sink (2xx only) or kept in memory
  *    up to a caller-given size.
  */
@@ -18,6 +24,7 @@
 #define GATE_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "base/sink.h"
@@ -26,16 +33,30 @@ typedef struct gate_http gate_http;
 
 struct gate_http_opts {
 	const char *ca_file;                    /* NULL: system CAs */
-	const char *const *insecure_hosts;      /* "host" (any port) or "host:port" */
+	/* --insecure-registry values: "host" (any port) or "host:port"; a
+	 * value with a scheme ("http://...") is refused by gate_http_new. */
+	const char *const *insecure_hosts;
 	size_t insecure_count;
 	long connect_timeout_s;
-	long idle_timeout_s;                    /* no byte received for this long */
+	/* No byte received for this long, or fewer than
+	 * GATE_MIN_TRANSFER_SPEED bytes a second on average over as long. */
+	long idle_timeout_s;
 	unsigned max_attempts;                  /* per request, >= 1 */
 	unsigned retry_budget_ms;               /* total waiting between attempts */
 	unsigned backoff_ms;                    /* first wait; doubles each time */
 };
 
 #define GATE_HTTP_OPTS_INIT { NULL, NULL, 0, 30, 60, 6, 60000, 500 }
+
+/* A time after which requests fail instead of starting, waiting or
+ * receiving more; shared by every request made for one image. */
+struct gate_http_deadline {
+	uint64_t at_ms;                 /* gate_http_now_ms() clock; 0: none */
+	unsigned total_s;               /* the limit it came from, for messages */
+};
+
+/* Milliseconds on a monotonic clock. */
+uint64_t gate_http_now_ms(void);
 
 struct gate_http_req {
 	const char *method;             /* "GET" or "POST"; GET follows redirects */
@@ -54,6 +75,7 @@ struct gate_http_req {
 	int (*restart)(void *ctx, gate_err *err);
 	void *restart_ctx;
 	size_t max_body_size;           /* in-memory bodies; larger is an error */
+	const struct gate_http_deadline *deadline;      /* NULL: none */
 };
 
 struct gate_http_resp {
@@ -70,6 +92,8 @@ struct gate_http_resp {
 	unsigned attempts;
 };
 
+/* Returns 0, or -1 with err set (GATE_EINPUT for a malformed insecure
+ * host). */
 int gate_http_new(gate_http **out, const struct gate_http_opts *opts, gate_err *err);
 /* Other threads that used h must have ended by then. */
 void gate_http_free(gate_http *h);
@@ -84,5 +108,9 @@ void gate_http_resp_free(struct gate_http_resp *resp);
 
 /* Whether host[:port] was named insecure. */
 int gate_http_is_insecure(const gate_http *h, const char *hostport);
+
+/* Whether host[:port] names this machine: "localhost", an IPv4 address
+ * in 127.0.0.0/8 or "[::1]". */
+int gate_http_is_loopback(const char *hostport);
 
 #endif

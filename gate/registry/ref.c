@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/hex.h"
+
 #define DEFAULT_DOMAIN "docker.io"
 #define DEFAULT_TAG    "latest"
 
@@ -96,18 +98,6 @@ static int valid_tag(const char *s)
 	return 1;
 }
 
-static int valid_sha256_digest(const char *s)
-{
-	size_t i;
-
-	if (strncmp(s, "sha256:", 7) || strlen(s) != 7 + 64)
-		return 0;
-	for (i = 7; s[i]; i++)
-		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
-			return 0;
-	return 1;
-}
-
 static int all_hex64(const char *s)
 {
 	size_t i;
@@ -136,7 +126,7 @@ int gate_ref_parse(struct gate_ref *out, const char *s, gate_err *err)
 		if (strncmp(at + 1, "sha256:", 7))
 			return gate_err_set(err, GATE_EINPUT,
 					    "image reference '%s': unsupported digest algorithm (only sha256)", s);
-		if (!valid_sha256_digest(at + 1))
+		if (!gate_digest_parse(at + 1, NULL))
 			return gate_err_set(err, GATE_EINPUT,
 					    "image reference '%s': digest is not sha256 followed by 64 lowercase hex digits", s);
 		memcpy(out->digest, at + 1, strlen(at + 1) + 1);

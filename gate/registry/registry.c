@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/limits.h"
+#include "registry/digest_sink.h"
 
 #define MT_OCI_INDEX     "application/vnd.oci.image.index.v1+json"
 #define MT_DOCKER_LIST   "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -39,6 +40,11 @@ struct session {
 	char *authorization;
 	struct gate_creds creds;
 	int creds_looked_up;
+	/* Set for the resolve, then again when the first layer starts, less
+	 * the time the resolve took. */
+	struct gate_http_deadline deadline;
+	uint64_t resolve_ms;
+	int layers_started;
 };
 
 struct job {
@@ -94,20 +100,16 @@ static int failed(struct session *s)
 	return code;
 }
 
-static void sha256_hex(const void *buf, size_t len, char out[GATE_REF_DIGEST_MAX + 1])
+/* "sha256:<hex>" of buf.  Returns 0, or -1 with err set. */
+static int sha256_str(const void *buf, size_t len, char out[GATE_REF_DIGEST_MAX + 1], gate_err *err)
 {
 	unsigned char md[GATE_DIGEST_SIZE];
 
-	EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL);
+	if (!EVP_Digest(buf, len, md, NULL, EVP_sha256(), NULL))
+		return gate_err_set(err, GATE_EVERIFY, "sha256 failed");
 	memcpy(out, "sha256:", 7);
 	gate_hex(out + 7, md, sizeof(md));
-}
-
-static int parse_digest(const char *s, unsigned char out[GATE_DIGEST_SIZE])
-{
-	if (!s || strncmp(s, "sha256:", 7) || strlen(s) != 7 + 2 * GATE_DIGEST_SIZE)
-		return -1;
-	return gate_unhex(out, s + 7, GATE_DIGEST_SIZE);
+	return 0;
 }
 
 /* --- requests with the registry's authentication --- */
@@ -128,7 +130,7 @@ static int authenticate(struct session *s, const char *used, const char *challen
 		gate_err lerr = GATE_ERR_INIT;
 
 		s->creds_looked_up = 1;
-		if (gate_creds_lookup(&s->creds, s->ref.domain, &lerr) < 0) {
+		if (gate_creds_lookup(&s->creds, s->ref.domain, s->opts->authfile, &lerr) < 0) {
 			pthread_mutex_unlock(&s->lock);
 			*err = lerr;
 			return gate_err_prefix(err, "credentials for %s", s->ref.domain);
@@ -137,7 +139,7 @@ static int authenticate(struct session *s, const char *used, const char *challen
 	pthread_mutex_unlock(&s->lock);
 	creds = s->opts->creds ? s->opts->creds :
 		s->creds.username || s->creds.identity_token ? &s->creds : NULL;
-	rc = gate_auth_authorize(s->opts->http, &c, creds, s->scope, &value, err);
+	rc = gate_auth_authorize(s->opts->http, &c, creds, s->scope, &s->deadline, &value, err);
 	if (rc)
 		return -1;
 	pthread_mutex_lock(&s->lock);
@@ -173,6 +175,7 @@ static int reg_get(struct session *s, struct gate_http_req *req, struct gate_htt
 		pthread_mutex_unlock(&s->lock);
 		req->method = "GET";
 		req->authorization = auth;
+		req->deadline = &s->deadline;
 		if (gate_http_do(s->opts->http, req, resp, err))
 			break;
 		if (resp->status != 401)
@@ -297,7 +300,8 @@ static int fetch_manifest(struct session *s, const char *id, const char *want, j
 	*root = NULL;
 	if (get_small(s, "manifest", "manifests", id, MANIFEST_ACCEPT, GATE_MAX_MANIFEST_SIZE, &resp, err))
 		goto out;
-	sha256_hex(resp.body ? resp.body : "", resp.body_size, digest);
+	if (sha256_str(resp.body ? resp.body : "", resp.body_size, digest, err))
+		goto out;
 	if (want && strcmp(want, digest)) {
 		gate_err_set(err, GATE_EVERIFY, "manifest %s: content has digest %s", id, digest);
 		goto out;
@@ -370,7 +374,7 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 	int rc = -1;
 
 	memset(&resp, 0, sizeof(resp));
-	if (!digest || parse_digest(digest, (unsigned char[GATE_DIGEST_SIZE]){ 0 }))
+	if (!gate_digest_parse(digest, NULL))
 		return gate_err_set(err, GATE_EINPUT, "manifest: config descriptor has no sha256 digest");
 	if (size <= 0 || (json_int_t)GATE_MAX_CONFIG_SIZE < size)
 		return gate_err_set(err, GATE_EINPUT, "config %s: size %lld outside 1..%u bytes",
@@ -381,7 +385,8 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 						   &resp.body, &resp.body_size) != 1) {
 		if (get_small(s, "config", "blobs", digest, NULL, (size_t)size, &resp, err))
 			goto out;
-		sha256_hex(resp.body ? resp.body : "", resp.body_size, got);
+		if (sha256_str(resp.body ? resp.body : "", resp.body_size, got, err))
+			goto out;
 		if (resp.body_size != (size_t)size || strcmp(got, digest)) {
 			gate_err_set(err, GATE_EVERIFY, "config %s: content has digest %s and %zu bytes (descriptor: %lld)",
 				     digest, got, resp.body_size, (long long)size);
@@ -406,7 +411,7 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 		goto out;
 	}
 	for (i = 0; i < layer_count; i++) {
-		if (parse_digest(json_string_value(json_array_get(ids, i)), s->img->layers[i].diff_id)) {
+		if (!gate_digest_parse(json_string_value(json_array_get(ids, i)), s->img->layers[i].diff_id)) {
 			gate_err_set(err, GATE_EINPUT, "config %s: diff_ids[%zu] is not a sha256 digest", digest, i);
 			goto out;
 		}
@@ -436,6 +441,82 @@ out:
 
 /* --- resolving one image --- */
 
+static int is_index(const char *mt)
+{
+	return !strcmp(mt, MT_OCI_INDEX) || !strcmp(mt, MT_DOCKER_LIST);
+}
+
+/* Replaces the index in *root and *mt by the manifest for the platform,
+ * whose digest goes into digest. */
+static int pick_from_index(struct session *s, const char *os, const char *arch, const char *variant,
+			   json_t **root, char **mt, char digest[GATE_REF_DIGEST_MAX + 1], gate_err *err)
+{
+	struct gate_image *img = s->img;
+	const char *want;
+	json_int_t size = -1;
+	char *want_copy;
+	int rc;
+
+	if (pick_platform(s, *root, os, arch, variant, &want, &size, err))
+		return -1;
+	if (!(want_copy = strdup(want)))
+		return gate_err_nomem(err);
+	json_decref(*root);
+	free(*mt);
+	*mt = NULL;
+	rc = fetch_manifest(s, want_copy, want_copy, size, root, digest, mt, err);
+	free(want_copy);
+	if (rc)
+		return -1;
+	memcpy(img->manifest_digest, digest, GATE_REF_DIGEST_MAX + 1);
+	snprintf(img->platform, sizeof(img->platform), "%s/%s%s%s", os, arch, *variant ? "/" : "", variant);
+	if (is_index(*mt))
+		return gate_err_set(err, GATE_EINPUT, "manifest %s: an index inside an index", digest);
+	return 0;
+}
+
+/* Fills layer i from its descriptor l in manifest digest. */
+static int read_layer(struct gate_image_layer *L, size_t i, json_t *l, const char *digest, gate_err *err)
+{
+	const char *ld = json_string_value(json_object_get(l, "digest"));
+	const char *lmt = json_string_value(json_object_get(l, "mediaType"));
+	json_int_t lsize = json_integer_value(json_object_get(l, "size"));
+
+	if (!gate_digest_parse(ld, NULL))
+		return gate_err_set(err, GATE_EINPUT, "manifest %s: layer %zu has no sha256 digest", digest, i);
+	memcpy(L->digest, ld, strlen(ld) + 1);
+	if (!lmt || !gate_registry_layer_type_ok(lmt))
+		return gate_err_set(err, GATE_EINPUT, "layer %zu %s: media type '%.100s' %s", i, ld,
+				    lmt ? lmt : "(none)",
+				    lmt && (strstr(lmt, "foreign") || strstr(lmt, "nondistributable"))
+				    ? "is a foreign layer, not served by this registry" : "is not a layer type gate can hash");
+	snprintf(L->media_type, sizeof(L->media_type), "%s", lmt);
+	if (lsize < 0)
+		return gate_err_set(err, GATE_EINPUT, "layer %zu %s: negative size", i, ld);
+	if ((uint64_t)lsize > GATE_MAX_LAYER_SIZE)
+		return gate_err_set(err, GATE_EVERIFY, "layer %zu %s: declared size %lld is beyond the %llu GiB gate accepts",
+				    i, ld, (long long)lsize, GATE_MAX_LAYER_SIZE >> 30);
+	L->size = (uint64_t)lsize;
+	return 0;
+}
+
+static int read_layers(struct gate_image *img, json_t *root, const char *digest, gate_err *err)
+{
+	json_t *layers = json_object_get(root, "layers"), *l;
+	size_t i;
+
+	if (!json_is_array(layers))
+		return gate_err_set(err, GATE_EINPUT, "manifest %s: no layers", digest);
+	img->layer_count = json_array_size(layers);
+	img->layers = calloc(img->layer_count ? img->layer_count : 1, sizeof(*img->layers));
+	if (!img->layers)
+		return gate_err_nomem(err);
+	json_array_foreach(layers, i, l)
+		if (read_layer(&img->layers[i], i, l, digest, err))
+			return -1;
+	return 0;
+}
+
 static int resolve(struct session *s, gate_err *err)
 {
 	const struct gate_registry_opts *o = s->opts;
@@ -443,9 +524,8 @@ static int resolve(struct session *s, gate_err *err)
 	char os[40], arch[40], variant[40], digest[GATE_REF_DIGEST_MAX + 1];
 	const char *id = s->ref.digest[0] ? s->ref.digest : s->ref.tag;
 	const char *platform = o->platform ? o->platform : GATE_DEFAULT_PLATFORM;
-	json_t *root = NULL, *layers, *l;
+	json_t *root = NULL;
 	char *mt = NULL;
-	size_t i;
 	int rc = -1;
 
 	if (split_platform(platform, os, arch, variant, sizeof(os)))
@@ -454,32 +534,8 @@ static int resolve(struct session *s, gate_err *err)
 		goto out;
 	memcpy(img->digest, digest, sizeof(digest));
 	memcpy(img->manifest_digest, digest, sizeof(digest));
-	if (!strcmp(mt, MT_OCI_INDEX) || !strcmp(mt, MT_DOCKER_LIST)) {
-		const char *want;
-		json_int_t size = -1;
-		char *want_copy;
-
-		if (pick_platform(s, root, os, arch, variant, &want, &size, err))
-			goto out;
-		if (!(want_copy = strdup(want))) {
-			gate_err_nomem(err);
-			goto out;
-		}
-		json_decref(root);
-		free(mt);
-		mt = NULL;
-		rc = fetch_manifest(s, want_copy, want_copy, size, &root, digest, &mt, err);
-		free(want_copy);
-		if (rc)
-			goto out;
-		rc = -1;
-		memcpy(img->manifest_digest, digest, sizeof(digest));
-		snprintf(img->platform, sizeof(img->platform), "%s/%s%s%s", os, arch, *variant ? "/" : "", variant);
-		if (!strcmp(mt, MT_OCI_INDEX) || !strcmp(mt, MT_DOCKER_LIST)) {
-			gate_err_set(err, GATE_EINPUT, "manifest %s: an index inside an index", digest);
-			goto out;
-		}
-	}
+	if (is_index(mt) && pick_from_index(s, os, arch, variant, &root, &mt, digest, err))
+		goto out;
 	if (!strcmp(mt, MT_DOCKER_V1) || !strcmp(mt, MT_DOCKER_V1_JWS)) {
 		gate_err_set(err, GATE_EINPUT, "manifest %s: Docker schema 1 manifests are not supported", digest);
 		goto out;
@@ -488,43 +544,8 @@ static int resolve(struct session *s, gate_err *err)
 		gate_err_set(err, GATE_EINPUT, "manifest %s: unsupported media type '%.100s'", digest, mt);
 		goto out;
 	}
-	layers = json_object_get(root, "layers");
-	if (!json_is_array(layers)) {
-		gate_err_set(err, GATE_EINPUT, "manifest %s: no layers", digest);
+	if (read_layers(img, root, digest, err))
 		goto out;
-	}
-	img->layer_count = json_array_size(layers);
-	img->layers = calloc(img->layer_count ? img->layer_count : 1, sizeof(*img->layers));
-	if (!img->layers) {
-		gate_err_nomem(err);
-		goto out;
-	}
-	json_array_foreach(layers, i, l) {
-		struct gate_image_layer *L = &img->layers[i];
-		const char *ld = json_string_value(json_object_get(l, "digest"));
-		const char *lmt = json_string_value(json_object_get(l, "mediaType"));
-		json_int_t lsize = json_integer_value(json_object_get(l, "size"));
-		unsigned char scratch[GATE_DIGEST_SIZE];
-
-		if (!ld || parse_digest(ld, scratch)) {
-			gate_err_set(err, GATE_EINPUT, "manifest %s: layer %zu has no sha256 digest", digest, i);
-			goto out;
-		}
-		memcpy(L->digest, ld, strlen(ld) + 1);
-		if (!lmt || !gate_registry_layer_type_ok(lmt)) {
-			gate_err_set(err, GATE_EINPUT, "layer %zu %s: media type '%.100s' %s", i, ld,
-				     lmt ? lmt : "(none)",
-				     lmt && (strstr(lmt, "foreign") || strstr(lmt, "nondistributable"))
-				     ? "is a foreign layer, not served by this registry" : "is not a layer type gate can hash");
-			goto out;
-		}
-		snprintf(L->media_type, sizeof(L->media_type), "%s", lmt);
-		if (lsize < 0) {
-			gate_err_set(err, GATE_EINPUT, "layer %zu %s: negative size", i, ld);
-			goto out;
-		}
-		L->size = (uint64_t)lsize;
-	}
 	/* A single-platform image is taken as it is, unless a platform was
 	 * asked for; an index entry's platform was matched already. */
 	if (fetch_config(s, root, img->layer_count, img->platform, sizeof(img->platform),
@@ -539,33 +560,24 @@ out:
 
 /* --- layers --- */
 
+/* The layer pipeline as the sink behind the blob's digest check. */
 struct blob {
 	const struct gate_registry_opts *opts;
-	EVP_MD_CTX *sha;
 	gate_layer *layer;
-	uint64_t got, want;
-	int layer_failed;
-	gate_err layer_err;
+	struct gate_sink sink;
+	gate_digest_sink *check;
 };
 
 static int blob_write(void *ctx, const void *buf, size_t len, gate_err *err)
 {
 	struct blob *b = ctx;
 
-	if (len > b->want - b->got)
-		return gate_err_set(err, GATE_EVERIFY, "blob is larger than the %llu bytes its descriptor says",
-				    (unsigned long long)b->want);
-	b->got += len;
-	EVP_DigestUpdate(b->sha, buf, len);
-	/* A layer error is reported only once the digest matched: a blob
-	 * that is not what the manifest says is the finding that matters. */
-	if (!b->layer_failed && gate_layer_write(b->layer, buf, len, &b->layer_err))
-		b->layer_failed = 1;
 	if (b->opts->progress)
 		b->opts->progress(b->opts->progress_ctx, len, 0);
-	return 0;
+	return gate_layer_write(b->layer, buf, len, err);
 }
 
+/* The layer ends in hash_layer, which wants its result. */
 static int blob_finish(void *ctx, gate_err *err)
 {
 	return 0;
@@ -577,68 +589,59 @@ static int blob_restart(void *ctx, gate_err *err)
 
 	gate_layer_free(b->layer);
 	b->layer = NULL;
-	b->got = 0;
-	b->layer_failed = 0;
-	gate_err_clear(&b->layer_err);
-	if (!EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL))
-		return gate_err_nomem(err);
-	return gate_layer_new(&b->layer, NULL, err);
+	if (gate_layer_new(&b->layer, NULL, err))
+		return -1;
+	return gate_digest_sink_reset(b->check, &b->sink, err);
 }
 
-static int hash_layer(struct session *s, size_t i, gate_err *err)
+/* Fetches layer i's blob through the digest check into the pipeline. */
+static int fetch_layer(struct session *s, size_t i, struct blob *b, gate_err *err)
 {
 	struct gate_image_layer *L = &s->img->layers[i];
-	struct blob b = { 0 };
-	struct gate_sink sink = { "blob", blob_write, blob_finish, &b };
 	struct gate_http_req req = { 0 };
 	struct gate_http_resp resp;
-	struct gate_layer_result res;
-	unsigned char md[GATE_DIGEST_SIZE], want[GATE_DIGEST_SIZE];
-	char url[URL_SIZE], hex[2 * GATE_DIGEST_SIZE + 1];
+	unsigned char want[GATE_DIGEST_SIZE];
+	char url[URL_SIZE];
 	int rc = -1;
 
 	memset(&resp, 0, sizeof(resp));
-	if (s->opts->cache && gate_cache_get(s->opts->cache, L->diff_id, L->root_hash)) {
-		L->from_cache = 1;
-		return 0;
-	}
-	b.opts = s->opts;
-	b.want = L->size;
-	if (!(b.sha = EVP_MD_CTX_new()))
-		return gate_err_nomem(err);
-	if (blob_restart(&b, err))
-		goto out;
-	if (snprintf(url, sizeof(url), "%s/blobs/%s", s->base, L->digest) >= (int)sizeof(url)) {
-		gate_err_set(err, GATE_EINPUT, "url too long");
-		goto out;
-	}
+	gate_digest_parse(L->digest, want);     /* checked by resolve() */
+	b->opts = s->opts;
+	b->sink = (struct gate_sink){ "layer", blob_write, blob_finish, b };
+	if (gate_layer_new(&b->layer, NULL, err) ||
+	    gate_digest_sink_new(&b->check, want, L->size, &b->sink, err))
+		return -1;
+	if (snprintf(url, sizeof(url), "%s/blobs/%s", s->base, L->digest) >= (int)sizeof(url))
+		return gate_err_set(err, GATE_EINPUT, "url too long");
 	req.url = url;
-	req.sink = &sink;
+	req.sink = gate_digest_sink_input(b->check);
 	req.restart = blob_restart;
-	req.restart_ctx = &b;
+	req.restart_ctx = b;
 	if (reg_get(s, &req, &resp, err))
 		goto out;
 	if (resp.status != 200) {
 		status_error(resp.status, "blob", &resp, err);
 		goto out;
 	}
-	EVP_DigestFinal_ex(b.sha, md, NULL);
-	parse_digest(L->digest, want);
-	if (b.got != b.want) {
-		gate_err_set(err, GATE_EVERIFY, "blob has %llu bytes, its descriptor says %llu",
-			     (unsigned long long)b.got, (unsigned long long)b.want);
-		goto out;
+	rc = gate_sink_finish(gate_digest_sink_input(b->check), err);
+out:
+	gate_http_resp_free(&resp);
+	return rc;
+}
+
+static int hash_layer(struct session *s, size_t i, gate_err *err)
+{
+	struct gate_image_layer *L = &s->img->layers[i];
+	struct blob b = { 0 };
+	struct gate_layer_result res;
+	char hex[GATE_DIGEST_HEX_SIZE + 1];
+	int rc = -1;
+
+	if (s->opts->cache && gate_cache_get(s->opts->cache, L->diff_id, L->root_hash)) {
+		L->from_cache = 1;
+		return 0;
 	}
-	if (memcmp(md, want, sizeof(md))) {
-		gate_hex(hex, md, sizeof(md));
-		gate_err_set(err, GATE_EVERIFY, "blob content has digest sha256:%s", hex);
-		goto out;
-	}
-	if (b.layer_failed) {
-		*err = b.layer_err;
-		goto out;
-	}
-	if (gate_layer_finish(b.layer, &res, err))
+	if (fetch_layer(s, i, &b, err) || gate_layer_finish(b.layer, &res, err))
 		goto out;
 	if (memcmp(res.diff_id, L->diff_id, GATE_DIGEST_SIZE)) {
 		gate_hex(hex, res.diff_id, sizeof(res.diff_id));
@@ -654,9 +657,8 @@ static int hash_layer(struct session *s, size_t i, gate_err *err)
 	}
 	rc = 0;
 out:
-	gate_http_resp_free(&resp);
+	gate_digest_sink_free(b.check);
 	gate_layer_free(b.layer);
-	EVP_MD_CTX_free(b.sha);
 	return rc;
 }
 
@@ -702,9 +704,25 @@ static void resolve_one(struct run *r, size_t i)
 {
 	struct session *s = &r->sessions[i];
 	gate_err err = GATE_ERR_INIT;
+	uint64_t start = gate_http_now_ms();
 
+	if (s->img->err.code)
+		return;
+	if (r->opts->timeout_s)
+		s->deadline = (struct gate_http_deadline){ start + r->opts->timeout_s * 1000ull, r->opts->timeout_s };
 	if (resolve(s, &err))
 		fail(s, &err);
+	s->resolve_ms = gate_http_now_ms() - start;
+}
+
+/* The image's clock goes on when its first layer starts. */
+static void start_layers(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->layers_started && s->deadline.at_ms)
+		s->deadline.at_ms = gate_http_now_ms() + s->deadline.total_s * 1000ull - s->resolve_ms;
+	s->layers_started = 1;
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void layer_one(struct run *r, size_t i)
@@ -715,6 +733,7 @@ static void layer_one(struct run *r, size_t i)
 
 	if (failed(j->s))
 		return;
+	start_layers(j->s);
 	if (j->same && j->same->ok) {
 		memcpy(L->root_hash, j->same->s->img->layers[j->same->layer].root_hash, GATE_DIGEST_SIZE);
 		L->from_cache = j->same->s->img->layers[j->same->layer].from_cache;

@@ -36,6 +36,13 @@ struct gate_registry_opts {
 	 * registry with gate_creds_lookup(). */
 	const struct gate_creds *creds;
 	gate_cache *cache;              /* NULL: no cache */
+	/* Seconds one image may take, 0 for no limit: its manifests, config
+	 * and token requests, then its layers.  Time an image spends waiting
+	 * for other images' layers to be fetched does not count. */
+	unsigned timeout_s;
+	/* A containers auth file (auth.json) to look in before the usual
+	 * places; NULL: $REGISTRY_AUTH_FILE, if set.  See gate_creds_lookup. */
+	const char *authfile;
 	unsigned jobs;                  /* worker threads, >= 1 */
 	/* Called from worker threads as blob bytes arrive and layers end;
 	 * must be thread-safe.  NULL: none. */

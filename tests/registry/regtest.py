@@ -278,6 +278,7 @@ def gate_env(extra=None):
 
 
 def run_gate(args, env=None, stdin=None, timeout=300, cache=False):
+    """A run past `timeout` fails the scenario (a hang is a defect too)."""
     cmd = [GATE, "hash"] + ([] if cache else ["--no-cache"]) + args
     r = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=gate_env(env), timeout=timeout)
@@ -591,7 +592,8 @@ def s_http_oci():
     expect_fail(ins + [host + "/app/missing:v1"], 3, "")
     expect_fail(ins + [host + "/App/oci:v1"], 2, "lowercase")
     expect_fail(ins + [host + "/app/oci:v1@sha256:abc"], 2, "digest")
-    expect_fail([host + "/app/oci:v1"], 3, "")   # not named insecure: TLS is required
+    # Loopback registries speak plain HTTP without a flag; see s_plain_http.
+    expect_hashes([host + "/app/oci:v1"], BASIC_LAYERS)
     # Usage errors are exit 2 and reach no registry.
     expect_fail([], 2, "usage")
     expect_fail(ins + [host + "/app/oci:v1", "--jobs"], 2, "needs a value")
@@ -759,6 +761,29 @@ def s_basic_auth():
     rt = os.path.join(TMP, "runtime")
     write_json(os.path.join(rt, "containers", "auth.json"), {"auths": {host: {"auth": auth_b64}}})
     expect_hashes(ins + [ref], BASIC_LAYERS, env={"XDG_RUNTIME_DIR": rt})
+
+    # --authfile and REGISTRY_AUTH_FILE: looked in first, before a docker
+    # config holding wrong credentials, and in place of the runtime one.
+    authfile = os.path.join(TMP, "auth.json")
+    write_json(authfile, {"auths": {host: {"auth": auth_b64}}})
+    write_json(os.path.join(dc, "config.json"), {"auths": {host: {"auth": base64.b64encode(b"alice:nope").decode()}}})
+    expect_hashes(ins + ["--authfile", authfile, ref], BASIC_LAYERS, env={"DOCKER_CONFIG": dc})
+    expect_hashes(ins + [ref], BASIC_LAYERS, env={"DOCKER_CONFIG": dc, "REGISTRY_AUTH_FILE": authfile})
+    expect_fail(ins + [ref], 3, "authentication failed", env={"DOCKER_CONFIG": dc})
+    empty = os.path.join(TMP, "empty-auth.json")
+    write_json(empty, {"auths": {}})
+    expect_fail(ins + ["--authfile", empty, ref], 3, "no credentials", env={"XDG_RUNTIME_DIR": rt})
+    expect_fail(ins + ["--authfile", os.path.join(TMP, "absent.json"), ref], 2, "absent.json")
+    # GATE_USERNAME/GATE_PASSWORD for CI: under --creds, over stored ones.
+    envc = {"GATE_USERNAME": USER, "GATE_PASSWORD": PASSWORD, "DOCKER_CONFIG": dc}
+    out, err = expect_hashes(ins + ["-v", ref], BASIC_LAYERS, env=envc)
+    check(PASSWORD not in out + err, "GATE_PASSWORD printed")
+    expect_fail(ins + ["--creds", "%s:nope" % USER, ref], 3, "authentication failed", env=envc)
+    err = expect_fail(ins + [ref], 3, "GATE_USERNAME/GATE_PASSWORD",
+                      env={"GATE_USERNAME": USER, "GATE_PASSWORD": "wrong-" + PASSWORD})
+    check("wrong-" not in err, "GATE_PASSWORD printed")
+    expect_fail(ins + [ref], 2, "GATE_PASSWORD is not", env={"GATE_USERNAME": USER})
+    expect_fail(ins + [ref], 2, "GATE_USERNAME is not", env={"GATE_PASSWORD": PASSWORD})
 
 
 def s_token_auth():
@@ -1183,9 +1208,12 @@ def s_hostile():
     locked.routes["/v2/redir/blobs/" + sha256(good[1]["blob"])] = (
         302, {"Location": "http://127.0.0.1:%d/other" % Server(lambda h: reply(h, 200, bytes(evil))).port}, b"")
     err = expect_fail(ins + ["--creds", "%s:%s" % (USER, PASSWORD), locked.host + "/redir:v1"], 3, "blob content has digest")
-    # Plain-HTTP redirect targets are refused unless named insecure.
-    expect_fail(["--insecure-registry", locked.host, "--creds", "%s:%s" % (USER, PASSWORD),
-                 locked.host + "/redir:v1"], 3, "not named insecure")
+    # Plain-HTTP redirect targets are refused unless named insecure or
+    # loopback by name (gate-test.localhost reaches 127.0.0.1 but is not).
+    locked.routes["/v2/redir/blobs/" + sha256(good[1]["blob"])] = (
+        307, {"Location": "http://gate-test.localhost:%d/blob-store/x?sig=secret-signature" % storage.port}, b"")
+    err = expect_fail(["--insecure-registry", locked.host, "--creds", "%s:%s" % (USER, PASSWORD),
+                       locked.host + "/redir:v1"], 3, "not named insecure")
     check("secret-signature" not in err, "signed blob URL printed")
     # Blob storage that answers 401 with a token realm of its own must not
     # get the registry's credentials sent there.
@@ -1210,6 +1238,109 @@ def s_hostile():
     check("secret-signature" not in err, "signed URL of a redirect printed: %r" % err)
 
 
+def s_plain_http():
+    """Loopback registries may speak plain HTTP; others must be named."""
+    reg = Registry("reg")
+    Pusher(reg.port).image("app/plain", "v1", [make_layer(n) for n in BASIC_LAYERS])
+    expect_hashes(["127.0.0.1:%d/app/plain:v1" % reg.port], BASIC_LAYERS)
+    expect_hashes(["localhost:%d/app/plain:v1" % reg.port], BASIC_LAYERS)
+    # A name that reaches 127.0.0.1 without being loopback by name: the
+    # TLS handshake gets an HTTP answer, and the error says what to do.
+    named = "gate-test.localhost:%d" % reg.port
+    expect_fail([named + "/app/plain:v1"], 3,
+                "this registry speaks plain HTTP: use --insecure-registry " + named)
+    expect_hashes(["--insecure-registry", named, named + "/app/plain:v1"], BASIC_LAYERS)
+    # A scheme in --insecure-registry would never match: refused, with the fix.
+    expect_fail(["--insecure-registry", "http://" + named, named + "/app/plain:v1"], 2,
+                "use --insecure-registry " + named)
+    expect_fail(["--insecure-registry", "https://%s/v2/" % named, named + "/app/plain:v1"], 2,
+                "use --insecure-registry " + named)
+    # A loopback registry that speaks TLS is still verified (see s_tls).
+
+
+def trickle(h, status=200, length=1000, every=2.0, limit=60):
+    """Answers with headers at once, then a byte every `every` seconds."""
+    h.send_response(status)
+    h.send_header("Content-Length", str(length))
+    h.end_headers()
+    try:
+        for _ in range(min(length, limit)):
+            h.wfile.write(b"{")
+            h.wfile.flush()
+            time.sleep(every)
+    except OSError:
+        pass
+    drop(h)
+
+
+def s_timeouts():
+    good = [make_layer(n) for n in ["basic_tree", "symlinks"]]
+    ev = Hostile()
+    r = lambda repo: [ev.host + "/" + repo + ":v1"]
+    ev.image("sane", "v1", good)
+    expect_hashes(["--timeout", "0"] + r("sane"), ["basic_tree", "symlinks"])
+    expect_fail(["--timeout", "-1"] + r("sane"), 2, "--timeout")
+
+    def cut_off(args, where):
+        t0 = time.time()
+        expect_fail(["--timeout", "3"] + args, 3, "time limit of 3 s ran out", timeout=60)
+        took = time.time() - t0
+        log("  trickling %s cut off after %.1f s" % (where, took))
+        check(took < 15, "trickling %s ran %.1f s past --timeout 3" % (where, took))
+
+    # A byte every 2 s: the idle timeout never trips, --timeout does.
+    ev.routes["/v2/slowman/manifests/v1"] = trickle
+    cut_off(r("slowman"), "manifest")
+    ev.image("slowblob", "v1", good)
+    ev.routes["/v2/slowblob/blobs/" + sha256(good[1]["blob"])] = trickle
+    cut_off(r("slowblob"), "blob")
+    tokens = Server(trickle)
+    locked = Server(lambda h: reply(h, 401, b"", {
+        "WWW-Authenticate": 'Bearer realm="http://127.0.0.1:%d/token",service="x"' % tokens.port}))
+    cut_off(["127.0.0.1:%d/slowtoken:v1" % locked.port], "token")
+    # Without --timeout, the low-speed limit ends a trickle that keeps the
+    # idle timeout happy (a byte every 1.5 s against --idle-timeout 4).
+    ev.routes["/v2/slowblob/blobs/" + sha256(good[1]["blob"])] = lambda h: trickle(h, every=1.5)
+    t0 = time.time()
+    expect_fail(["--timeout", "0", "--idle-timeout", "4", "--retries", "0"] + r("slowblob"), 3,
+                "too slow", timeout=60)
+    check(time.time() - t0 < 20, "low-speed limit did not cut the trickle short")
+
+    # Time an image waits for another image's layers does not count: two
+    # images whose slow layer takes ~3.5 s each, one at a time (--jobs 1),
+    # both within --timeout 6 though the second ends ~7 s after it began.
+    def slow_blob(blob):
+        def serve(h):
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(blob)))
+            h.end_headers()
+            step = max(1, len(blob) // 10)
+            for i in range(0, len(blob), step):
+                h.wfile.write(blob[i:i + step])
+                h.wfile.flush()
+                time.sleep(0.35)
+        return serve
+
+    for repo, layer in (("slowa", good[0]), ("slowb", good[1])):
+        ev.image(repo, "v1", [layer])
+        ev.routes["/v2/%s/blobs/%s" % (repo, sha256(layer["blob"]))] = slow_blob(layer["blob"])
+    t0 = time.time()
+    rc, out, err = run_gate(["--timeout", "6", "--jobs", "1", "--format", "json"] + r("slowa") + r("slowb"))
+    check(rc == 0 and [json.loads(l)["layers"] for l in out.splitlines()] ==
+          [tar_hashes(["basic_tree"]), tar_hashes(["symlinks"])],
+          "an image was charged for the time it waited for another: %s" % err)
+    check(time.time() - t0 > 6, "the slow layers were not slow (%.1f s)" % (time.time() - t0))
+
+    # A layer declaring an absurd size is refused before it is fetched.
+    def huge_layer(m):
+        doc = json.loads(m)
+        doc["layers"][0]["size"] = 1 << 50
+        return json.dumps(doc).encode()
+
+    ev.image("hugelayer", "v1", good, manifest_hook=huge_layer)
+    expect_fail(r("hugelayer"), 3, "declared size 1125899906842624 is beyond the 64 GiB")
+
+
 SCENARIOS = {
     "http_oci": s_http_oci,
     "docker_v2": s_docker_v2,
@@ -1223,6 +1354,8 @@ SCENARIOS = {
     "faults": s_faults,
     "cache": s_cache,
     "hostile": s_hostile,
+    "plain_http": s_plain_http,
+    "timeouts": s_timeouts,
     "large": s_large,
 }
 
