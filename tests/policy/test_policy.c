@@ -564,6 +564,7 @@ static const char arm_template[] =
 	"  \"nested\": {\"img\": \"[concat(variables('lower'), ':1')]\", \"lit\": \"[[x]\"},"
 	"  \"self\": \"[variables('self')]\","
 	"  \"delims\": [\",\", \";\"],"
+	"  \"mixed\": [\"a\", \"[resourceGroup().name]\"],"
 	"  \"v0\": \"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789\","
 	"  \"v1\": \"[concat(variables('v0'), variables('v0'))]\","
 	"  \"v2\": \"[concat(variables('v1'), variables('v1'))]\","
@@ -862,6 +863,16 @@ static void test_arm_functions(void)
 	EXPECT_STRING("[base64(deployment().name)]", U("base64(deployment().name)"));
 	EXPECT_STRING("[base64ToString(parameters('novalue'))]", U("base64ToString(parameters('novalue'))"));
 
+	/* Unresolved values inside a list: moved along by what only moves
+	 * values, and making unresolved whatever reads them. */
+	EXPECT_JSON("[concat(variables('mixed'), parameters('list'))]",
+		    "[\"a\",\"" U("resourceGroup().name") "\",\"a\",\"b\"]");
+	EXPECT_JSON("[length(variables('mixed'))]", "2");
+	EXPECT_JSON("[last(variables('mixed'))]", "\"" U("resourceGroup().name") "\"");
+	EXPECT_JSON("[join(variables('mixed'), '-')]", "\"" U("join(variables('mixed'), '-')") "\"");
+	EXPECT_JSON("[equals(variables('mixed'), variables('mixed'))]",
+		    "\"" U("equals(variables('mixed'), variables('mixed'))") "\"");
+
 	/* Property access over known values; names in any case. */
 	EXPECT_STRING("[parameters('obj').k]", "v");
 	EXPECT_STRING("[parameters('OBJ').K]", "v");
@@ -1081,6 +1092,51 @@ static void test_readers(void)
 	gate_model_free(&m);
 }
 
+/* Deployment-time values in a template: read, marked, and an error only
+ * where gate needs the value itself. */
+static void test_unresolved_reads(void)
+{
+	static const char tmpl[] =
+		"{\"parameters\": {\"cmd\": {\"type\": \"array\"}, \"envs\": {\"type\": \"array\"},"
+		" \"priv\": {\"type\": \"bool\"}},"
+		" \"resources\": [{\"type\": \"Microsoft.ContainerInstance/containerGroups\","
+		" \"name\": \"[deployment().name]\", \"properties\": {"
+		" \"confidentialComputeProperties\": {\"ccePolicy\": \"\"},"
+		" \"containers\": [{\"name\": \"c\", \"properties\": {\"image\": \"[concat('r.io/a:', utcNow())]\","
+		" \"command\": \"[parameters('cmd')]\", %s}}]}}]}";
+	char buf[2048];
+	struct gate_model m;
+	gate_err err = GATE_ERR_INIT;
+
+	snprintf(buf, sizeof(buf), tmpl, "\"environmentVariables\": [{\"name\": \"A\", \"value\": \"[resourceGroup().id]\"}]");
+	CHECK(read_buf(&m, buf, GATE_INPUT_AUTO, &err) == 0);
+	if (m.groups_count == 1 && m.groups[0].containers_count == 1) {
+		struct gate_container *c = &m.groups[0].containers[0];
+
+		CHECK(gate_value_is_unresolved(m.groups[0].name));
+		CHECK_STR(m.groups[0].where, "resources[0]");
+		CHECK(gate_value_is_unresolved(c->image));
+		CHECK_STR(c->image, U("concat('r.io/a:', utcNow())"));
+		CHECK(c->has_command && c->command.n == 1);
+		CHECK_STR(gate_strv_unresolved(&c->command), U("parameters('cmd')"));
+		CHECK(c->env_count == 1 && gate_value_is_unresolved(c->env[0].value));
+		CHECK(!gate_value_is_unresolved(c->env[0].name));
+	}
+	gate_model_free(&m);
+	CHECK(!gate_value_is_unresolved("plain") && !gate_value_is_unresolved(NULL) &&
+	      !gate_value_is_unresolved(U("x") "y") && !gate_value_is_unresolved("\xe2\x9f\xa8"));
+
+	snprintf(buf, sizeof(buf), tmpl, "\"environmentVariables\": \"[parameters('envs')]\"");
+	EXPECT_READ_ERROR(buf, GATE_INPUT_AUTO, "environmentVariables: " U("parameters('envs')")
+			  " is known only when deploying, and the gate needs it");
+	snprintf(buf, sizeof(buf), tmpl, "\"securityContext\": {\"privileged\": \"[parameters('priv')]\"}");
+	EXPECT_READ_ERROR(buf, GATE_INPUT_AUTO, "privileged: " U("parameters('priv')")
+			  " is known only when deploying");
+	/* one property spelled twice: each reader could take another */
+	snprintf(buf, sizeof(buf), tmpl, "\"Image\": \"x\"");
+	EXPECT_READ_ERROR(buf, GATE_INPUT_AUTO, "'image' and 'Image': one property spelled twice");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1104,6 +1160,7 @@ int main(int argc, char **argv)
 	test_arm_many_names();
 	test_sidecar_names();
 	test_readers();
+	test_unresolved_reads();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
