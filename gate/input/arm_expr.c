@@ -1034,10 +1034,13 @@ static json_t *function(struct expr *e)
 		/* if() and coalesce() answer with one argument; when that is
 		 * unresolved, what it stands for is the whole call. */
 		unres = (fn->flags & TAKES_UNRESOLVED) && is_unresolved(v);
-		if (!v || (!unres && charge(e->a, v, e->err))) {
+		if (!v || unres || charge(e->a, v, e->err)) {
 			json_decref(v);
-			json_decref(args);
-			return NULL;
+			v = NULL;
+			if (!unres) {
+				json_decref(args);
+				return NULL;
+			}
 		}
 	}
 	json_decref(args);

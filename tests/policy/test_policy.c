@@ -756,7 +756,7 @@ static void test_arm_functions(void)
 {
 	json_t *tmpl = json_loads(arm_template, 0, NULL);
 	gate_err err = GATE_ERR_INIT;
-	gate_arm *a;
+	gate_arm *a = NULL;
 
 	CHECK(tmpl && gate_arm_new(&a, tmpl, NULL, 0, &err) == 0);
 
