@@ -1054,7 +1054,8 @@ static json_t *function(struct expr *e)
 		next = unres ? NULL : access(e, v, key);
 		json_decref(key);
 		json_decref(v);
-		if (!unres && !(v = next))
+		v = next;
+		if (!unres && !v)
 			return NULL;
 		skip_ws(e);
 	}

@@ -881,6 +881,8 @@ static void test_arm_functions(void)
 	EXPECT_ERROR("[parameters('list')[2]]", "index 2 outside a list of 2");
 	EXPECT_ERROR("[parameters('obj').missing]", "no property 'missing'");
 	EXPECT_STRING("[parameters('novalue').x]", U("parameters('novalue').x"));
+	EXPECT_STRING("[parameters('novalue').x[0].y]", U("parameters('novalue').x[0].y"));
+	EXPECT_STRING("[resourceGroup().tags['a b'].c]", U("resourceGroup().tags['a b'].c"));
 
 	gate_arm_free(a);
 	json_decref(tmpl);
