@@ -23,12 +23,12 @@ if(GATE_FUZZ)
   # libFuzzer's coverage instrumentation, so the fuzzer sees their branches;
   # their objects take precedence over gate_registry gate_input's uninstrumented copies.
   set(gate_policy_sources
-    ${PROJECT_SOURCE_DIR}/gate/b64.c ${PROJECT_SOURCE_DIR}/gate/policy.c
-    ${PROJECT_SOURCE_DIR}/gate/model.c)
+    ${PROJECT_SOURCE_DIR}/gate/base/b64.c ${PROJECT_SOURCE_DIR}/gate/input/policy.c
+    ${PROJECT_SOURCE_DIR}/gate/input/model.c)
   set(gate_template_sources ${gate_policy_sources}
-    ${PROJECT_SOURCE_DIR}/gate/arm_expr.c ${PROJECT_SOURCE_DIR}/gate/template.c
-    ${PROJECT_SOURCE_DIR}/gate/template_arm.c ${PROJECT_SOURCE_DIR}/gate/template_yaml.c
-    ${PROJECT_SOURCE_DIR}/gate/input.c)
+    ${PROJECT_SOURCE_DIR}/gate/input/arm_expr.c ${PROJECT_SOURCE_DIR}/gate/input/template.c
+    ${PROJECT_SOURCE_DIR}/gate/input/template_arm.c ${PROJECT_SOURCE_DIR}/gate/input/template_yaml.c
+    ${PROJECT_SOURCE_DIR}/gate/input/input.c)
   gate_add_fuzzer(fuzz_policy ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_policy.c
     "${PROJECT_SOURCE_DIR}/fixtures/policy;${PROJECT_SOURCE_DIR}/fixtures/samples" 10)
   target_sources(fuzz_policy PRIVATE ${gate_policy_sources})

@@ -450,9 +450,11 @@ int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, 
 		rc = each_item(arm, spec, "initContainers", "container", container_item, &cc, err);
 	json_decref(cc.types);
 	/* A template may be a base that tooling fills in before deploying
-	 * (azure-cleanroom's aci-base-arm-template): an empty list there is
-	 * what it says.  A deployed group or YAML file with none is misread. */
-	if (!rc && !g->containers_count && !(arm && gate_template_has(spec, "containers")))
+	 * (azure-cleanroom's aci-base-arm-template): an empty list beside a
+	 * ccePolicy there is what it says.  Anywhere else a group with no
+	 * containers is misread. */
+	if (!rc && !g->containers_count &&
+	    !(arm && g->has_policy && gate_template_has(spec, "containers")))
 		rc = gate_err_set(err, GATE_EINPUT, "no containers");
 	return rc;
 }

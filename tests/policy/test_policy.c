@@ -1134,6 +1134,12 @@ static void test_unresolved_reads(void)
 	snprintf(buf, sizeof(buf), tmpl, "\"securityContext\": {\"privileged\": \"[parameters('priv')]\"}");
 	EXPECT_READ_ERROR(buf, GATE_INPUT_AUTO, "privileged: " U("parameters('priv')")
 			  " is known only when deploying");
+	/* An empty containers list reads beside a ccePolicy (a base template
+	 * tooling fills in), never in a group that then says nothing (the
+	 * fuzzer found this). */
+	EXPECT_READ_ERROR("{\"resources\": [{\"type\": \"Microsoft.ContainerInstance/containerGroups\","
+			  " \"name\": \"g\", \"properties\": {\"containers\": []}}]}",
+			  GATE_INPUT_AUTO, "group 'g' (resources[0]): no containers");
 	/* one property spelled twice: each reader could take another */
 	snprintf(buf, sizeof(buf), tmpl, "\"Image\": \"x\"");
 	EXPECT_READ_ERROR(buf, GATE_INPUT_AUTO, "'image' and 'Image': one property spelled twice");
