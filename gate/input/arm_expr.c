@@ -139,6 +139,25 @@ static bool is_unresolved(json_t *v)
 	return json_is_string(v) && gate_value_is_unresolved(json_string_value(v));
 }
 
+/* Whether v or anything in it is unresolved.  Every value met here has
+ * been charged against the budget already, which bounds the walk. */
+static bool has_unresolved(json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (is_unresolved(v))
+		return true;
+	json_array_foreach(v, i, m)
+		if (has_unresolved(m))
+			return true;
+	json_object_foreach(v, key, m)
+		if (has_unresolved(m))
+			return true;
+	return false;
+}
+
 /* The unresolved value standing for n bytes of expression text. */
 static json_t *unresolved(const char *text, size_t n, gate_err *err)
 {
@@ -775,6 +794,10 @@ static json_t *fn_false(struct expr *e, json_t *args)
 enum {
 	DEPLOYMENT_TIME = 1,    /* known only to ARM while deploying: always unresolved */
 	TAKES_UNRESOLVED = 2,   /* decides itself what unresolved arguments mean */
+	/* Moves values without reading them (a list's elements, an object's
+	 * members), so unresolved ones inside stay where they are; any other
+	 * function reading one makes its result unresolved. */
+	PASSES_THROUGH = 4,
 };
 
 static const struct fn {
@@ -785,7 +808,7 @@ static const struct fn {
 } functions[] = {
 	{ "parameters", 1, 1, 0, fn_parameters },
 	{ "variables", 1, 1, 0, fn_variables },
-	{ "concat", 1, -1, 0, fn_concat },
+	{ "concat", 1, -1, PASSES_THROUGH, fn_concat },
 	{ "format", 1, -1, 0, fn_format },
 	{ "toLower", 1, 1, 0, fn_tolower },
 	{ "toUpper", 1, 1, 0, fn_toupper },
@@ -794,13 +817,13 @@ static const struct fn {
 	{ "bool", 1, 1, 0, fn_bool },
 	{ "if", 3, 3, TAKES_UNRESOLVED, fn_if },
 	{ "equals", 2, 2, 0, fn_equals },
-	{ "empty", 1, 1, 0, fn_empty },
+	{ "empty", 1, 1, PASSES_THROUGH, fn_empty },
 	{ "coalesce", 1, -1, TAKES_UNRESOLVED, fn_coalesce },
 	{ "replace", 3, 3, 0, fn_replace },
 	{ "substring", 2, 3, 0, fn_substring },
-	{ "length", 1, 1, 0, fn_length },
-	{ "first", 1, 1, 0, fn_first },
-	{ "last", 1, 1, 0, fn_last },
+	{ "length", 1, 1, PASSES_THROUGH, fn_length },
+	{ "first", 1, 1, PASSES_THROUGH, fn_first },
+	{ "last", 1, 1, PASSES_THROUGH, fn_last },
 	{ "split", 2, 2, 0, fn_split },
 	{ "join", 2, 2, 0, fn_join },
 	{ "base64", 1, 1, 0, fn_base64 },
@@ -952,7 +975,7 @@ static json_t *parse_args(struct expr *e, const struct fn *fn, const char *name,
 	while (e->p < e->end && *e->p != ')') {
 		if (!(a = parse(e)) || json_array_append_new(args, a))
 			goto bad;
-		*any_unresolved |= is_unresolved(a);
+		*any_unresolved |= fn->flags & PASSES_THROUGH ? is_unresolved(a) : has_unresolved(a);
 		skip_ws(e);
 		if (e->p < e->end && *e->p == ',') {
 			e->p++;
@@ -1011,10 +1034,13 @@ static json_t *function(struct expr *e)
 		/* if() and coalesce() answer with one argument; when that is
 		 * unresolved, what it stands for is the whole call. */
 		unres = (fn->flags & TAKES_UNRESOLVED) && is_unresolved(v);
-		if (!v || (!unres && charge(e->a, v, e->err))) {
+		if (!v || unres || charge(e->a, v, e->err)) {
 			json_decref(v);
-			json_decref(args);
-			return NULL;
+			v = NULL;
+			if (!unres) {
+				json_decref(args);
+				return NULL;
+			}
 		}
 	}
 	json_decref(args);
@@ -1028,7 +1054,8 @@ static json_t *function(struct expr *e)
 		next = unres ? NULL : access(e, v, key);
 		json_decref(key);
 		json_decref(v);
-		if (!unres && !(v = next))
+		v = next;
+		if (!unres && !v)
 			return NULL;
 		skip_ws(e);
 	}

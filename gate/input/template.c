@@ -114,7 +114,10 @@ static int get_strv(struct gate_strv *out, bool *present, gate_arm *arm, json_t 
 	if (!v)
 		return 0;
 	*present = true;
-	if (!json_is_array(v))
+	/* A whole list known only when deploying stands as its one word. */
+	if (json_is_string(v) && gate_value_is_unresolved(json_string_value(v)))
+		rc = gate_strv_push(out, json_string_value(v), json_string_length(v), err);
+	else if (!json_is_array(v))
 		rc = gate_err_set(err, GATE_EINPUT, "%s: not a list", key);
 	json_array_foreach(v, i, e) {
 		if (rc)
@@ -295,7 +298,10 @@ static int each_item(gate_arm *arm, json_t *obj, const char *key, const char *no
 
 	if (gate_template_get(&list, &sub, arm, obj, key, err))
 		return -1;
-	if (list && !json_is_array(list))
+	if (json_is_string(list) && gate_value_is_unresolved(json_string_value(list)))
+		rc = gate_err_set(err, GATE_EINPUT, "%s: %s is known only when deploying, and the "
+				  "gate needs it", key, json_string_value(list));
+	else if (list && !json_is_array(list))
 		rc = gate_err_set(err, GATE_EINPUT, "%s: not a list", key);
 	json_array_foreach(list, i, e) {
 		name = NULL;
@@ -444,9 +450,11 @@ int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, 
 		rc = each_item(arm, spec, "initContainers", "container", container_item, &cc, err);
 	json_decref(cc.types);
 	/* A template may be a base that tooling fills in before deploying
-	 * (azure-cleanroom's aci-base-arm-template): an empty list there is
-	 * what it says.  A deployed group or YAML file with none is misread. */
-	if (!rc && !g->containers_count && !(arm && gate_template_has(spec, "containers")))
+	 * (azure-cleanroom's aci-base-arm-template): an empty list beside a
+	 * ccePolicy there is what it says.  Anywhere else a group with no
+	 * containers is misread. */
+	if (!rc && !g->containers_count &&
+	    !(arm && g->has_policy && gate_template_has(spec, "containers")))
 		rc = gate_err_set(err, GATE_EINPUT, "no containers");
 	return rc;
 }
