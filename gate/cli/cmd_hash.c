@@ -191,34 +191,29 @@ out:
 int cmd_hash(int argc, char **argv)
 {
 	struct hash_opts o = { .format = FORMAT_TEXT, .chunk_size = READ_SIZE };
+	const struct cli_option table[] = {
+		CLI_FLAG(0, "tar", &o.tar,
+			 "the arguments are layer files (.tar, .tar.gz, .tar.zst; - is stdin)"),
+		CLI_CHOICE("format", &o.format, formats,
+			   "text: a line per layer; json: {\"layers\":[...]}"),
+		CLI_STRING(0, "ext4-out", &o.ext4_out, "PATH",
+			   "with --tar: also write the ext4 image built from the one FILE"),
+		CLI_UINT("chunk-size", &o.chunk_size, "BYTES", 1, READ_SIZE, NULL),
+		CLI_INCLUDE(o.reg.options),
+		CLI_END,
+	};
+	const struct cli_command cmd = {
+		CMD, usage, "Prints the dm-verity root hash of each layer, as listed in a CCE policy.",
+		table,
+	};
 	int rc;
 
 	cli_registry_init(&o.reg);
-	{
-		const struct cli_option table[] = {
-			CLI_FLAG(0, "tar", &o.tar,
-				 "the arguments are layer files (.tar, .tar.gz, .tar.zst; - is stdin)"),
-			CLI_CHOICE("format", &o.format,  formats,
-				   "text: a line per layer; json: {\"layers\":[...]}"),
-			CLI_STRING(0, "ext4-out", &o.ext4_out, "PATH",
-				   "with --tar: also write the ext4 image built from the one FILE"),
-			CLI_UINT("chunk-size", &o.chunk_size, "BYTES", 1, READ_SIZE, NULL),
-			CLI_INCLUDE(o.reg.options),
-			CLI_END,
-		};
-		const struct cli_command cmd = {
-			CMD, usage,
-			"Prints the dm-verity root hash of each layer, as listed in a CCE policy.",
-			table,
-		};
-
-		rc = cli_parse(&cmd, &argc, argv);
-	}
+	rc = cli_parse(&cmd, &argc, argv);
 	if (rc)
 		rc = rc == CLI_HELP ? 0 : rc;
 	else if (argc == 0)
-		rc = cli_usage_error(CMD, o.tar ? "--tar needs at least one FILE"
-						: "no IMAGE given");
+		rc = cli_usage_args(&cmd, o.tar ? "--tar needs at least one FILE" : "no IMAGE given");
 	else if (o.ext4_out && (!o.tar || argc != 1))
 		rc = cli_usage_error(CMD, "--ext4-out takes --tar and exactly one FILE");
 	else

@@ -76,7 +76,7 @@ static int run(const char *name, int show, int argc, char **argv)
 	if (rc)
 		return rc == CLI_HELP ? 0 : rc;
 	if (argc != 1)
-		return cli_usage_error(name, argc ? "one INPUT only" : "no INPUT given");
+		return cli_usage_args(&cmd, argc ? "one INPUT only" : "no INPUT given");
 	if (params && !strcmp(params, "-") && !strcmp(argv[0], "-"))
 		return cli_usage_error(name, "INPUT and -p cannot both be stdin");
 	if (gate_input_read(&m, argv[0], params, input_format, &err))

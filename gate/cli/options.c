@@ -232,12 +232,15 @@ static void print_table(FILE *f, const struct cli_option *t)
 	}
 }
 
+static void synopsis(FILE *f, const struct cli_command *cmd)
+{
+	for (size_t i = 0; cmd->usage[i]; i++)
+		fprintf(f, "%s gate %s %s\n", i ? "   or:" : "usage:", cmd->name, cmd->usage[i]);
+}
+
 void cli_usage(FILE *f, const struct cli_command *cmd)
 {
-	size_t i;
-
-	for (i = 0; cmd->usage[i]; i++)
-		fprintf(f, "%s gate %s %s\n", i ? "   or:" : "usage:", cmd->name, cmd->usage[i]);
+	synopsis(f, cmd);
 	if (cmd->about)
 		fprintf(f, "\n%s\n", cmd->about);
 	fputc('\n', f);
@@ -298,6 +301,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	vreport(cmd, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "see 'gate %s%s--help'\n", cmd ? cmd : "", cmd ? " " : "");
+	return GATE_EINPUT;
+}
+
+int cli_usage_args(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(cmd->name, fmt, ap);
+	va_end(ap);
+	synopsis(stderr, cmd);
+	fprintf(stderr, "see 'gate %s --help'\n", cmd->name);
 	return GATE_EINPUT;
 }
 

@@ -103,6 +103,11 @@ void cli_notef(const char *cmd, const char *fmt, ...)
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A missing or extra argument: the message, the synopsis and the hint
+ * to --help; returns GATE_EINPUT. */
+int cli_usage_args(const struct cli_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Flushes stdout; a failed write (a full disk, a closed pipe) is an error
  * to report, since the output would be cut short.  Returns status, or
  * GATE_EVERIFY if the output was lost. */

@@ -1,0 +1,3 @@
+# Unit tests of gate/base (label: unit).
+# The escaper of untrusted text (base/escape.c).
+gate_add_unit_test(unit.escape SOURCES unit/test_escape.c LIBS gate_base)
