@@ -237,6 +237,14 @@ static int verify(struct cli_registry *reg, struct inputs *in, const struct run_
 	return o->outputs->n ? status : cli_finish_output("verify", status);
 }
 
+static bool stdin_input(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "-"))
+			return true;
+	return false;
+}
+
 static int check_outputs(const struct gate_strv *outputs, int format, gate_err *err)
 {
 	struct output o;
@@ -290,6 +298,8 @@ int cmd_verify(int argc, char **argv)
 		rc = cli_usage_error("verify", "-p applies to a single template INPUT");
 	else if (params && !strcmp(params, "-") && !strcmp(argv[0], "-"))
 		rc = cli_usage_error("verify", "INPUT and -p cannot both be stdin");
+	else if (reg.creds_stdin && (stdin_input(argc, argv) || (params && !strcmp(params, "-"))))
+		rc = cli_usage_error("verify", "--creds-stdin and an INPUT on stdin ('-') exclude each other");
 	else if (check_outputs(&outputs, format, &err) ||
 		 (rules && gate_ruleset_load(&ruleset, rules, &err)) ||
 		 read_inputs(&in, argc, argv, params, &err) || cli_registry_open(&reg, &err))
