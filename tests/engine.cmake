@@ -11,3 +11,15 @@ add_test(NAME vectors.compression
   COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/vectors/check_compression.py
           --gate $<TARGET_FILE:gate> --vectors ${PROJECT_SOURCE_DIR}/fixtures/vectors)
 set_tests_properties(vectors.compression PROPERTIES LABELS vectors TIMEOUT 300)
+
+# Streams that end oddly: bytes after the tar's end marker, a bad or missing
+# gzip trailer, FHCRC headers split at every point, pzstd's skippable frame.
+add_test(NAME vectors.stream
+  COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/vectors/check_stream.py
+          --gate $<TARGET_FILE:gate> --vectors ${PROJECT_SOURCE_DIR}/fixtures/vectors-stream)
+set_tests_properties(vectors.stream PROPERTIES LABELS vectors TIMEOUT 300)
+
+add_executable(test_links unit/test_links.c)
+target_link_libraries(test_links PRIVATE gate_engine)
+add_test(NAME unit.links COMMAND test_links)
+set_tests_properties(unit.links PROPERTIES LABELS unit TIMEOUT 300)

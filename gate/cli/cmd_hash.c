@@ -63,6 +63,7 @@ static int hash_file(const char *path, const struct hash_opts *o,
 		lo.ext4_out_fd = out_fd;
 	}
 	lo.skip_diff_id = 1;    /* a tar file has no descriptor to check it against */
+	lo.gzip_zlib = getenv("GATE_GZIP") && !strcmp(getenv("GATE_GZIP"), "zlib");
 	if (!(buf = malloc(READ_SIZE))) {
 		gate_err_nomem(err);
 		goto out;
@@ -117,6 +118,10 @@ static int hash_tars(int argc, char **argv, const struct hash_opts *o)
 				status = err.code;
 			continue;
 		}
+		/* The reference never reads past the end marker: a note, not an error. */
+		if (!res[i].stream_complete)
+			fprintf(stderr, "gate: layer '%s': ignored %llu bytes after the end of the archive: %s\n",
+				argv[i], (unsigned long long)res[i].trailing_bytes, res[i].stream_error);
 		if (o->format == FORMAT_TEXT) {
 			gate_hex(hex, res[i].root_hash, GATE_DIGEST_SIZE);
 			printf("%s  %s\n", hex, argv[i]);
