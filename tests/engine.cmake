@@ -23,3 +23,9 @@ add_executable(test_links unit/test_links.c)
 target_link_libraries(test_links PRIVATE gate_engine)
 add_test(NAME unit.links COMMAND test_links)
 set_tests_properties(unit.links PROPERTIES LABELS unit TIMEOUT 300)
+
+add_executable(test_layer_bounds unit/test_layer_bounds.c)
+target_link_libraries(test_layer_bounds PRIVATE gate_engine)
+add_test(NAME unit.layer_bounds
+  COMMAND test_layer_bounds ${PROJECT_SOURCE_DIR}/fixtures/vectors/deb_tzdata.tar.gz)
+set_tests_properties(unit.layer_bounds PROPERTIES LABELS unit)

@@ -15,7 +15,8 @@
 /* Uncompressed bytes read after the tar's end-of-archive marker before the
  * stream must end; beyond it nothing more is decoded.  Tar writers pad to
  * their record size: 10 KiB by default, 1 MiB at GNU tar's largest
- * common blocking factor (-b 2048). */
+ * common blocking factor (-b 2048).  Checked where the tar reader is,
+ * which the decoder may be up to 5 MiB ahead of. */
 #define GATE_MAX_TAIL_SIZE        16777216        /* 16 MiB */
 /* Go bounds a name only by the header that carries it (a PAX record or a
  * GNU long name, each at most GATE_MAX_PAX_HEADER_SIZE), and the reference

@@ -126,8 +126,8 @@ static int pipe_write(void *ctx, const void *buf, size_t len, gate_err *err)
 	const unsigned char *b = buf;
 
 	if (l->tail_full) {
-		gate_inflate_stop(l->inflate, "more than " STR(GATE_MAX_TAIL_SIZE)
-				  " bytes after the end of the archive (GATE_MAX_TAIL_SIZE)");
+		gate_inflate_stop(l->inflate, "the stream goes on for more than "
+				  STR(GATE_MAX_TAIL_SIZE) " bytes, gate's bound (GATE_MAX_TAIL_SIZE)");
 		return 0;
 	}
 	if (len > l->max_tar_size - l->tar_size)

@@ -80,6 +80,9 @@ def cases(tar):
         ("garbage_member", gz + garbage, True, True),
         ("bad_crc", bad_crc, True, True),
         ("no_trailer", gz[:-8], True, True),
+        # valid gzip, but the decoded tail is well over GATE_MAX_TAIL_SIZE
+        # (16 MiB; the check lags the decoder by up to 5 MiB of buffers)
+        ("tail_over_bound", member(tar + bytes(32 << 20)), True, True),
         ("fhcrc", member(tar, fhcrc=True, name=b"layer.tar"), True, False),
         ("fhcrc_second_member", member(tar[:half]) + member(tar[half:], fhcrc=True), True, False),
         ("zstd_skippable", skippable(b"pzstd frame sizes") + zstd(tar), True, False),
