@@ -17,7 +17,8 @@ set_tests_properties(vectors.compression PROPERTIES LABELS vectors TIMEOUT 300)
 add_test(NAME vectors.stream
   COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/vectors/check_stream.py
           --gate $<TARGET_FILE:gate> --vectors ${PROJECT_SOURCE_DIR}/fixtures/vectors-stream)
-set_tests_properties(vectors.stream PROPERTIES LABELS vectors TIMEOUT 300)
+# ~300 runs of gate: minutes under sanitizers
+set_tests_properties(vectors.stream PROPERTIES LABELS vectors TIMEOUT 900)
 
 add_executable(test_links unit/test_links.c)
 target_link_libraries(test_links PRIVATE gate_engine)
