@@ -1288,46 +1288,40 @@ static int dirent_put(gate_ext4 *w, struct dirwriter *dw, uint32_t ino, const ch
 	return 0;
 }
 
-static int write_directory(gate_ext4 *w, struct node *dir, struct node *parent, gate_err *err)
+/* dw is scratch, reused from one directory to the next. */
+static int write_directory(gate_ext4 *w, struct dirwriter *dw, struct node *dir,
+			   struct node *parent, gate_err *err)
 {
-	struct dirwriter *dw;
-	int rc = -1;
-
 	if (finish_inode(w, err))
 		return -1;
-	dw = calloc(1, sizeof(*dw));
-	if (!dw)
-		return gate_err_nomem(err);
+	memset(dw, 0, sizeof(*dw));
 	start_inode(w, "(directory)", dir, INT64_MAX);
 	if (dirent_put(w, dw, dir->number, ".", 1, dir->mode, err) ||
 	    dirent_put(w, dw, parent->number, "..", 2, parent->mode, err))
-		goto out;
+		return -1;
 	for (uint32_t i = 0; i < dir->dir->n; i++) {
 		const struct dirent_ *e = &dir->dir->ents[i];
 
 		if (dirent_put(w, dw, e->node->number, e->name, e->name_len, e->node->mode, err))
-			goto out;
+			return -1;
 	}
 	/* The last entry's record is an empty one spanning the rest. */
 	put16(dw->block + dw->used + 4, (uint32_t)(BLOCK - dw->used));
 	if (gate_ext4_write(w, dw->block, BLOCK, err))
-		goto out;
+		return -1;
 	dir->size = w->data_written;
 	w->data_max = w->data_written;
-	rc = 0;
-out:
-	free(dw);
-	return rc;
+	return 0;
 }
 
 /* e2fsck's convention: children in inode-number order (hard links to one
  * inode by name).  Sorting in place is safe: lookups are done. */
-static int write_sorted_directory(gate_ext4 *w, struct node *dir, struct node *parent,
-				  gate_err *err)
+static int write_sorted_directory(gate_ext4 *w, struct dirwriter *dw, struct node *dir,
+				  struct node *parent, gate_err *err)
 {
 	if (dir->dir->n)
 		qsort(dir->dir->ents, dir->dir->n, sizeof(*dir->dir->ents), cmp_children);
-	return write_directory(w, dir, parent, err);
+	return write_directory(w, dw, dir, parent, err);
 }
 
 /* Depth first, each directory before its subdirectories.  The stack is on
@@ -1340,10 +1334,13 @@ static int write_directory_tree(gate_ext4 *w, gate_err *err)
 	} *stack = NULL, *grown;
 	size_t depth = 0, cap = 0;
 	struct node *child = root_node(w), *parent = child;
+	struct dirwriter *dw = malloc(sizeof(*dw));
 	int rc = -1;
 
+	if (!dw)
+		return gate_err_nomem(err);
 	for (;;) {
-		if (write_sorted_directory(w, child, parent, err))
+		if (write_sorted_directory(w, dw, child, parent, err))
 			goto out;
 		if (depth == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -1373,6 +1370,7 @@ static int write_directory_tree(gate_ext4 *w, gate_err *err)
 	rc = 0;
 out:
 	free(stack);
+	free(dw);
 	return rc;
 }
 
