@@ -12,3 +12,12 @@ foreach(i RANGE ${gate_vector_gen_last})
             --gate $<TARGET_FILE:gate> --vectors ${gate_vectors_gen_dir} --name ${name})
   set_tests_properties(vector_gen.${name} PROPERTIES LABELS vectors TIMEOUT 120)
 endforeach()
+
+# Hostile layers (fixtures/vectors-hostile): hash flooding and deep paths.
+set(gate_vectors_hostile_dir ${PROJECT_SOURCE_DIR}/fixtures/vectors-hostile)
+foreach(name collide_4096 deep_40000 longpath_1mib)
+  add_test(NAME vector_hostile.${name}
+    COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/vectors/check_vector.py
+            --gate $<TARGET_FILE:gate> --vectors ${gate_vectors_hostile_dir} --name ${name})
+  set_tests_properties(vector_hostile.${name} PROPERTIES LABELS vectors TIMEOUT 600)
+endforeach()

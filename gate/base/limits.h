@@ -7,6 +7,17 @@
 /* Layers */
 #define GATE_MAX_DISK_SIZE        (128ULL << 30)  /* tar2ext4.MaximumDiskSize used by confcom */
 #define GATE_MAX_PAX_HEADER_SIZE  (1u << 20)      /* Go archive/tar maxSpecialFileSize */
+/* Uncompressed bytes of one layer (a gate_layer_opts field may set
+ * another).  The ext4 image is bounded by GATE_MAX_DISK_SIZE, but the tar
+ * stream is not: PAX headers that replace each other, or files replaced
+ * by whiteouts, add tar bytes without adding to the image. */
+#define GATE_MAX_TAR_SIZE         (128ULL << 30)
+/* Uncompressed bytes read after the tar's end-of-archive marker before the
+ * stream must end; beyond it nothing more is decoded.  Tar writers pad to
+ * their record size: 10 KiB by default, 1 MiB at GNU tar's largest
+ * common blocking factor (-b 2048).  Checked where the tar reader is,
+ * which the decoder may be up to 5 MiB ahead of. */
+#define GATE_MAX_TAIL_SIZE        16777216        /* 16 MiB */
 /* Go bounds a name only by the header that carries it (a PAX record or a
  * GNU long name, each at most GATE_MAX_PAX_HEADER_SIZE), and the reference
  * hashes layers with names far beyond PATH_MAX, so gate does too. */
@@ -18,6 +29,11 @@
  * bounds memory near 1 GiB; real layers have far fewer (a full Debian is
  * ~100k). */
 #define GATE_MAX_INODES           (1u << 22)
+/* Hard link entries of one layer.  A link takes no inode but a directory
+ * entry and its name (about 100 bytes), so a few MiB of zstd can describe
+ * tens of millions of them; this bounds them near 200 MiB on top of the
+ * inodes.  Real layers have thousands (pnpm stores: some 100k). */
+#define GATE_MAX_HARD_LINKS       (1u << 21)
 
 /* Registry */
 #define GATE_MAX_MANIFEST_SIZE    (4u << 20)

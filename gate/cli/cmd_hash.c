@@ -93,6 +93,7 @@ static int hash_file(const char *path, const struct hash_opts *o,
 		lo.ext4_out_fd = out_fd;
 	}
 	lo.skip_diff_id = 1;    /* a tar file has no descriptor to check it against */
+	lo.gzip_zlib = getenv("GATE_GZIP") && !strcmp(getenv("GATE_GZIP"), "zlib");
 	if (gate_layer_new(&l, &lo, err) || feed_fd(l, fd, o->chunk_size, err))
 		goto out;
 	rc = gate_layer_finish(l, res, err);
@@ -122,6 +123,10 @@ static int hash_tars(int argc, char **argv, const struct hash_opts *o)
 				status = err.code;
 			continue;
 		}
+		/* The reference never reads past the end marker: a note, not an error. */
+		if (!res[i].stream_complete)
+			cli_notef("hash", "layer '%s': ignored %llu bytes after the end of the archive: %s",
+				  argv[i], (unsigned long long)res[i].trailing_bytes, res[i].stream_error);
 		if (o->format == FORMAT_TEXT)
 			gate_report_tar_text(stdout, res[i].root_hash, argv[i]);
 	}

@@ -25,6 +25,7 @@
 
 #include "engine/gosort.h"
 #include "base/limits.h"
+#include "base/siphash.h"
 
 #define BLOCK                   GATE_EXT4_BLOCK_SIZE
 #define BLOCKS_PER_GROUP        (BLOCK * 8)
@@ -93,6 +94,7 @@ struct gate_ext4 {
 	int out_fd;
 	struct node **inodes;           /* inodes[i] is inode i+1; NULL: unused */
 	uint32_t inode_count, inode_cap;
+	uint32_t hard_links;            /* link entries so far: GATE_MAX_HARD_LINKS */
 	uint64_t pos;                   /* bytes of the image written so far */
 	uint64_t max_disk_size;
 	uint32_t gd_blocks;
@@ -576,13 +578,11 @@ out:
 
 /* ---- directories ---- */
 
+/* Keyed: the names come from the layer, and with a hash they could
+ * predict they would all land in one probe chain. */
 static uint32_t name_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;      /* FNV-1a */
-
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return (uint32_t)gate_siphash(s, n);
 }
 
 static struct dirent_ *dir_find(const struct dir *d, const char *name, size_t len)
@@ -1023,42 +1023,70 @@ out:
 
 /* ---- the operations of tar2ext4 ---- */
 
-static int create(gate_ext4 *w, const char *name, const struct gate_ext4_file *f, gate_err *err)
+/* The attributes of an existing inode, as the reference's Stat returns
+ * them: times go back through Go's time.Time. */
+static struct gate_ext4_file node_file(const struct node *n)
 {
-	struct lookup lk;
+	return (struct gate_ext4_file){
+		.mode = n->mode,
+		.uid = n->uid,
+		.gid = n->gid,
+		.size = n->size,
+		.atime = fs_to_time(n->atime),
+		.ctime = fs_to_time(n->ctime),
+		.mtime = fs_to_time(n->mtime),
+		.crtime = fs_to_time(n->crtime),
+		.devmajor = n->devmajor,
+		.devminor = n->devminor,
+	};
+}
+
+/* Creates or replaces lk->childname in lk->dir; name is for messages. */
+static int create_at(gate_ext4 *w, const struct lookup *lk, const char *name,
+		     const struct gate_ext4_file *f, struct node **out, gate_err *err)
+{
 	struct node *reuse = NULL, *child;
 	uint16_t ftype = f->mode & GATE_S_IFMT;
 
-	if (finish_inode(w, err) || lookup(w, name, 0, &lk, err))
-		return -1;
-	if (lk.child) {
-		if (is_dir(lk.child)) {
+	if (lk->child) {
+		if (is_dir(lk->child)) {
 			if (ftype != GATE_S_IFDIR)
 				return gate_err_set(err, GATE_EINPUT,
 						    "cannot replace a directory with a file");
-			reuse = lk.child;
+			reuse = lk->child;
 		} else if (ftype == GATE_S_IFDIR) {
 			return gate_err_set(err, GATE_EINPUT, "cannot replace a file with a directory");
-		} else if (lk.child->link_count < 2) {
-			reuse = lk.child;
+		} else if (lk->child->link_count < 2) {
+			reuse = lk->child;
 		}
-	} else if (ftype == GATE_S_IFDIR && lk.dir->link_count >= MAX_LINKS) {
+	} else if (ftype == GATE_S_IFDIR && lk->dir->link_count >= MAX_LINKS) {
 		return gate_err_set(err, GATE_EINPUT, "exceeded parent directory maximum link count");
 	}
 	if (make_inode(w, f, reuse, &child, err))
 		return -1;
-	if (lk.child != child) {
-		if (lk.child)
-			lk.child->link_count--;
-		if (dir_set(lk.dir->dir, lk.childname, lk.childname_len, child, err))
+	if (lk->child != child) {
+		if (lk->child)
+			lk->child->link_count--;
+		if (dir_set(lk->dir->dir, lk->childname, lk->childname_len, child, err))
 			return -1;
 		child->link_count++;
 		if (is_dir(child))
-			lk.dir->link_count++;
+			lk->dir->link_count++;
 	}
 	if ((child->mode & GATE_S_IFMT) == GATE_S_IFREG)
 		start_inode(w, name, child, f->size);
+	*out = child;
 	return 0;
+}
+
+static int create(gate_ext4 *w, const char *name, const struct gate_ext4_file *f, gate_err *err)
+{
+	struct lookup lk;
+	struct node *child;
+
+	if (finish_inode(w, err) || lookup(w, name, 0, &lk, err))
+		return -1;
+	return create_at(w, &lk, name, f, &child, err);
 }
 
 int gate_ext4_create(gate_ext4 *w, const char *name, const struct gate_ext4_file *f, gate_err *err)
@@ -1066,6 +1094,23 @@ int gate_ext4_create(gate_ext4 *w, const char *name, const struct gate_ext4_file
 	return create(w, name, f, err);
 }
 
+/* A missing parent copies its own parent's attributes. */
+static int make_parent(gate_ext4 *w, const struct lookup *lk, const char *path,
+		       struct node **out, gate_err *err)
+{
+	struct gate_ext4_file f;
+
+	if (!is_dir(lk->dir))
+		return gate_err_set(err, GATE_EINPUT, "path not found");
+	if (lk->childname_len > 0xff)
+		return gate_err_set(err, GATE_EINPUT, "invalid name: a component is over 255 bytes");
+	f = node_file(lk->dir);
+	return create_at(w, lk, path, &f, out, err);
+}
+
+/* One walk down from the root: each missing parent is made in the one
+ * found or made just before, so a path of n levels costs O(n), not the
+ * O(n^2) of looking every parent up from the root again. */
 int gate_ext4_make_parents(gate_ext4 *w, const char *name, gate_err *err)
 {
 	char *path = w->parents, *slash, *p;
@@ -1081,29 +1126,17 @@ int gate_ext4_make_parents(gate_ext4 *w, const char *name, gate_err *err)
 	/* path holds the parents, each followed by '/'; walk them in order */
 	for (p = path; *p; ) {
 		char *e = strchr(p, '/');
-		struct dirent_ *d;
+		struct lookup lk = { cur, NULL, p, (size_t)(e - p) };
+		struct dirent_ *d = is_dir(cur) ? dir_find(cur->dir, p, lk.childname_len) : NULL;
 
-		d = cur && cur->dir ? dir_find(cur->dir, p, (size_t)(e - p)) : NULL;
-		if (!d) {
-			struct gate_ext4_file f = {
-				.mode = cur->mode,
-				.uid = cur->uid,
-				.gid = cur->gid,
-				.atime = fs_to_time(cur->atime),
-				.mtime = fs_to_time(cur->mtime),
-				.ctime = fs_to_time(cur->ctime),
-				.crtime = fs_to_time(cur->crtime),
-				.devmajor = cur->devmajor,
-				.devminor = cur->devminor,
-			};
-
+		if (d) {
+			cur = d->node;
+		} else {
 			*e = '\0';
-			if (create(w, path, &f, err))
+			if (make_parent(w, &lk, path, &cur, err))
 				return gate_err_prefix(err, "parent directory '%s'", path);
 			*e = '/';
-			d = dir_find(cur->dir, p, (size_t)(e - p));
 		}
-		cur = d->node;
 		p = e + 1;
 	}
 	return 0;
@@ -1115,7 +1148,13 @@ int gate_ext4_link(gate_ext4 *w, const char *oldname, const char *newname, gate_
 	char childname[256];
 	size_t childname_len;
 
-	if (finish_inode(w, err) || lookup(w, newname, 0, &nl, err))
+	if (finish_inode(w, err))
+		return -1;
+	if (w->hard_links >= GATE_MAX_HARD_LINKS)
+		return gate_err_set(err, GATE_EINPUT,
+				    "more than %u hard links, gate's bound on memory (GATE_MAX_HARD_LINKS)",
+				    GATE_MAX_HARD_LINKS);
+	if (lookup(w, newname, 0, &nl, err))
 		return -1;
 	if (nl.child && (is_dir(nl.child) || nl.child->link_count < 2))
 		return gate_err_set(err, GATE_EINPUT, "cannot orphan existing file or directory");
@@ -1132,6 +1171,7 @@ int gate_ext4_link(gate_ext4 *w, const char *oldname, const char *newname, gate_
 	if (nl.child)
 		nl.child->link_count--;
 	ol.child->link_count++;
+	w->hard_links++;
 	return dir_set(nl.dir->dir, childname, childname_len, ol.child, err);
 }
 
@@ -1174,22 +1214,11 @@ int gate_ext4_add_xattr(gate_ext4 *w, const char *name, const char *xattr_name,
 	for (size_t i = 0; i < xl.n; i++)
 		xs[i] = (struct gate_ext4_xattr){ xl.v[i].name, xl.v[i].value, xl.v[i].value_size };
 	{
-		struct gate_ext4_file f = {
-			.mode = node->mode,
-			.uid = node->uid,
-			.gid = node->gid,
-			.size = node->size,
-			.linkname = linkname,
-			.atime = fs_to_time(node->atime),
-			.ctime = fs_to_time(node->ctime),
-			.mtime = fs_to_time(node->mtime),
-			.crtime = fs_to_time(node->crtime),
-			.devmajor = node->devmajor,
-			.devminor = node->devminor,
-			.xattrs = xs,
-			.xattr_count = xl.n,
-		};
+		struct gate_ext4_file f = node_file(node);
 
+		f.linkname = linkname;
+		f.xattrs = xs;
+		f.xattr_count = xl.n;
 		rc = create(w, name, &f, err);
 	}
 out:
@@ -1259,53 +1288,90 @@ static int dirent_put(gate_ext4 *w, struct dirwriter *dw, uint32_t ino, const ch
 	return 0;
 }
 
-static int write_directory(gate_ext4 *w, struct node *dir, struct node *parent, gate_err *err)
+/* dw is scratch, reused from one directory to the next. */
+static int write_directory(gate_ext4 *w, struct dirwriter *dw, struct node *dir,
+			   struct node *parent, gate_err *err)
 {
-	struct dirwriter *dw;
-	int rc = -1;
-
 	if (finish_inode(w, err))
 		return -1;
-	dw = calloc(1, sizeof(*dw));
-	if (!dw)
-		return gate_err_nomem(err);
+	memset(dw, 0, sizeof(*dw));
 	start_inode(w, "(directory)", dir, INT64_MAX);
 	if (dirent_put(w, dw, dir->number, ".", 1, dir->mode, err) ||
 	    dirent_put(w, dw, parent->number, "..", 2, parent->mode, err))
-		goto out;
+		return -1;
 	for (uint32_t i = 0; i < dir->dir->n; i++) {
 		const struct dirent_ *e = &dir->dir->ents[i];
 
 		if (dirent_put(w, dw, e->node->number, e->name, e->name_len, e->node->mode, err))
-			goto out;
+			return -1;
 	}
 	/* The last entry's record is an empty one spanning the rest. */
 	put16(dw->block + dw->used + 4, (uint32_t)(BLOCK - dw->used));
 	if (gate_ext4_write(w, dw->block, BLOCK, err))
-		goto out;
+		return -1;
 	dir->size = w->data_written;
 	w->data_max = w->data_written;
-	rc = 0;
-out:
-	free(dw);
-	return rc;
+	return 0;
 }
 
-static int write_directory_tree(gate_ext4 *w, struct node *dir, struct node *parent, gate_err *err)
+/* e2fsck's convention: children in inode-number order (hard links to one
+ * inode by name).  Sorting in place is safe: lookups are done. */
+static int write_sorted_directory(gate_ext4 *w, struct dirwriter *dw, struct node *dir,
+				  struct node *parent, gate_err *err)
 {
-	/* e2fsck's convention: children in inode-number order (hard links to
-	 * one inode by name).  Sorting in place is safe: lookups are done. */
 	if (dir->dir->n)
 		qsort(dir->dir->ents, dir->dir->n, sizeof(*dir->dir->ents), cmp_children);
-	if (write_directory(w, dir, parent, err))
-		return -1;
-	for (uint32_t i = 0; i < dir->dir->n; i++) {
-		struct node *child = dir->dir->ents[i].node;
+	return write_directory(w, dw, dir, parent, err);
+}
 
-		if (is_dir(child) && write_directory_tree(w, child, dir, err))
-			return -1;
+/* Depth first, each directory before its subdirectories.  The stack is on
+ * the heap: a 1 MiB path nests half a million directories. */
+static int write_directory_tree(gate_ext4 *w, gate_err *err)
+{
+	struct frame {
+		struct node *dir;
+		uint32_t next;                  /* the next child to visit */
+	} *stack = NULL, *grown;
+	size_t depth = 0, cap = 0;
+	struct node *child = root_node(w), *parent = child;
+	struct dirwriter *dw = malloc(sizeof(*dw));
+	int rc = -1;
+
+	if (!dw)
+		return gate_err_nomem(err);
+	for (;;) {
+		if (write_sorted_directory(w, dw, child, parent, err))
+			goto out;
+		if (depth == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(grown = realloc(stack, cap * sizeof(*stack)))) {
+				gate_err_nomem(err);
+				goto out;
+			}
+			stack = grown;
+		}
+		stack[depth++] = (struct frame){ child, 0 };
+		child = NULL;
+		while (depth && !child) {
+			struct frame *top = &stack[depth - 1];
+
+			if (top->next == top->dir->dir->n) {
+				depth--;
+				continue;
+			}
+			child = top->dir->dir->ents[top->next++].node;
+			parent = top->dir;
+			if (!is_dir(child))
+				child = NULL;
+		}
+		if (!child)
+			break;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(stack);
+	free(dw);
+	return rc;
 }
 
 static void inode_bytes(const struct node *n, unsigned char *b)
@@ -1443,7 +1509,7 @@ int gate_ext4_close(gate_ext4 *w, gate_err *err)
 	int rc = -1;
 
 	if (finish_inode(w, err) ||
-	    write_directory_tree(w, root_node(w), root_node(w), err) ||
+	    write_directory_tree(w, err) ||
 	    finish_inode(w, err))
 		return -1;
 

@@ -10,6 +10,7 @@
 #include "engine/layer.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,9 @@
 #include "engine/tar.h"
 #include "engine/tar2ext4.h"
 #include "engine/verity.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define PIPE_BUFS 4
 #define PIPE_BUF_SIZE (1u << 20)
@@ -36,6 +40,7 @@ struct pipe {
 	unsigned handed;                /* buffers with the worker, incl. the one it works on */
 	int eof;                        /* the inflater is done */
 	int stop;                       /* the worker failed: worker_err holds why */
+	int tail_full;                  /* the tar has a tail over GATE_MAX_TAIL_SIZE */
 	pthread_t worker;
 	int started;
 };
@@ -46,7 +51,8 @@ struct gate_layer {
 	struct pipe pipe;
 	gate_err worker_err;
 	EVP_MD_CTX *diff_id;
-	uint64_t tar_size;
+	uint64_t tar_size, max_tar_size;
+	int tail_full;                  /* the inflater's copy of pipe.tail_full */
 	gate_tar *tar;
 	struct gate_tar2ext4 conv;
 	gate_ext4 *ext4;
@@ -80,6 +86,7 @@ static void *worker(void *arg)
 		p->head = (p->head + 1) % PIPE_BUFS;
 		p->handed--;
 		p->stop = failed;
+		p->tail_full = gate_tar_tail_size(l->tar) > (int64_t)GATE_MAX_TAIL_SIZE;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 		if (failed)
@@ -101,6 +108,7 @@ static int pipe_hand_over(gate_layer *l, gate_err *err)
 		pthread_cond_wait(&p->cv, &p->mu);
 	p->len[p->tail] = 0;
 	stop = p->stop;
+	l->tail_full = p->tail_full;
 	pthread_mutex_unlock(&p->mu);
 	if (stop) {
 		*err = l->worker_err;   /* the worker has exited: its error is stable */
@@ -117,10 +125,16 @@ static int pipe_write(void *ctx, const void *buf, size_t len, gate_err *err)
 	struct pipe *p = &l->pipe;
 	const unsigned char *b = buf;
 
+	if (l->tail_full) {
+		gate_inflate_stop(l->inflate, "the stream goes on for more than "
+				  STR(GATE_MAX_TAIL_SIZE) " bytes, gate's bound (GATE_MAX_TAIL_SIZE)");
+		return 0;
+	}
+	if (len > l->max_tar_size - l->tar_size)
+		return gate_err_set(err, GATE_EINPUT,
+				    "more than %llu bytes uncompressed, gate's bound (GATE_MAX_TAR_SIZE)",
+				    (unsigned long long)l->max_tar_size);
 	l->tar_size += len;
-	if (l->tar_size > GATE_MAX_DISK_SIZE)
-		return gate_err_set(err, GATE_EINPUT, "layer is over %llu bytes uncompressed",
-				    (unsigned long long)GATE_MAX_DISK_SIZE);
 	if (l->diff_id && !EVP_DigestUpdate(l->diff_id, buf, len))
 		return gate_err_set(err, GATE_EVERIFY, "sha256 failed");
 
@@ -182,6 +196,7 @@ int gate_layer_new(gate_layer **out, const struct gate_layer_opts *opts, gate_er
 	if (!opts)
 		opts = &defaults;
 	l->pipe_sink = (struct gate_sink){ "pipe", pipe_write, pipe_finish, l };
+	l->max_tar_size = opts->max_tar_size ? opts->max_tar_size : GATE_MAX_TAR_SIZE;
 	pthread_mutex_init(&l->pipe.mu, NULL);
 	pthread_cond_init(&l->pipe.cv, NULL);
 	for (int i = 0; i < PIPE_BUFS; i++)
@@ -200,7 +215,7 @@ int gate_layer_new(gate_layer **out, const struct gate_layer_opts *opts, gate_er
 	l->conv.ext4 = l->ext4;
 	h = gate_tar2ext4_handler(&l->conv);
 	if (gate_tar_new(&l->tar, &h, err) ||
-	    gate_inflate_new(&l->inflate, &l->pipe_sink, err))
+	    gate_inflate_new(&l->inflate, &l->pipe_sink, opts->gzip_zlib, err))
 		goto fail;
 	if (pthread_create(&l->pipe.worker, NULL, worker, l)) {
 		gate_err_set(err, GATE_EVERIFY, "cannot start a thread");
@@ -225,6 +240,23 @@ int gate_layer_write(gate_layer *l, const void *buf, size_t len, gate_err *err)
 	return 0;
 }
 
+/* A stream that broke before the end-of-archive marker took part of
+ * the archive with it; after the marker, only bytes the reference never
+ * reads. */
+static int check_stream(gate_layer *l, struct gate_layer_result *res, gate_err *err)
+{
+	const char *why = gate_inflate_broken(l->inflate, &res->trailing_bytes);
+
+	res->stream_complete = !why;
+	res->stream_error[0] = '\0';
+	if (!why)
+		return 0;
+	if (gate_tar_tail_size(l->tar) < 0)
+		return gate_err_set(err, GATE_EINPUT, "%s", why);
+	snprintf(res->stream_error, sizeof(res->stream_error), "%s", why);
+	return 0;
+}
+
 int gate_layer_finish(gate_layer *l, struct gate_layer_result *res, gate_err *err)
 {
 	unsigned int n = 0;
@@ -233,6 +265,7 @@ int gate_layer_finish(gate_layer *l, struct gate_layer_result *res, gate_err *er
 		return gate_err_set(err, GATE_EVERIFY, "internal: layer finished after an error");
 	l->failed = 1;
 	if (gate_inflate_finish(l->inflate, err) ||
+	    check_stream(l, res, err) ||
 	    gate_ext4_close(l->ext4, err) ||
 	    gate_verity_finish(l->verity, res->root_hash, err))
 		return -1;

@@ -83,6 +83,8 @@ struct gate_tar {
 	struct gate_tar_handler h;
 	enum state state;
 	uint64_t off;                   /* input bytes consumed */
+	uint64_t end_off;               /* where the end marker ended, if seen */
+	bool marker;
 
 	unsigned char blk[BLOCK_SIZE];
 	size_t blk_len;
@@ -1047,6 +1049,10 @@ static int header_block(gate_tar *t, gate_err *err)
 	for (i = 0; i < BLOCK_SIZE && !t->blk[i]; i++)
 		;
 	if (i == BLOCK_SIZE) {
+		if (t->state == S_ZERO) {
+			t->marker = true;
+			t->end_off = t->off;
+		}
 		t->state = t->state == S_ZERO ? S_END : S_ZERO;
 		return 0;
 	}
@@ -1231,6 +1237,11 @@ int gate_tar_finish(gate_tar *t, gate_err *err)
 	}
 	t->state = S_END;
 	return 0;
+}
+
+int64_t gate_tar_tail_size(const gate_tar *t)
+{
+	return t->marker ? (int64_t)(t->off - t->end_off) : -1;
 }
 
 void gate_tar_free(gate_tar *t)

@@ -105,6 +105,9 @@ int gate_tar_write(gate_tar *t, const void *buf, size_t len, gate_err *err);
  * a sparse map or entry data (Go: unexpected EOF).  After an error the
  * parser can only be freed. */
 int gate_tar_finish(gate_tar *t, gate_err *err);
+/* Bytes seen after the end-of-archive marker (two zero blocks), or -1
+ * before it or when the archive ended without one. */
+int64_t gate_tar_tail_size(const gate_tar *t);
 void gate_tar_free(gate_tar *t);
 
 #endif

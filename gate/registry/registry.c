@@ -643,6 +643,15 @@ static int hash_layer(struct session *s, size_t i, gate_err *err)
 	}
 	if (fetch_layer(s, i, &b, err) || gate_layer_finish(b.layer, &res, err))
 		goto out;
+	/* The root hash stops at the tar's end marker, but the diff_id is the
+	 * digest of the whole uncompressed stream: without it, nothing ties
+	 * the blob to the config, so the image is not verified. */
+	if (!res.stream_complete) {
+		gate_err_set(err, GATE_EVERIFY,
+			     "diff_id cannot be checked: the compressed stream breaks after the end of the archive (%llu bytes ignored): %s",
+			     (unsigned long long)res.trailing_bytes, res.stream_error);
+		goto out;
+	}
 	if (memcmp(res.diff_id, L->diff_id, GATE_DIGEST_SIZE)) {
 		gate_hex(hex, res.diff_id, sizeof(res.diff_id));
 		gate_err_set(err, GATE_EVERIFY, "uncompressed layer has digest sha256:%s, not the config's diff_id", hex);

@@ -52,8 +52,17 @@ def main():
                     failures.append("%s as %s (chunks %s): exit %d, %s" % (name, form, chunk, rc, out))
             if form == "uncompressed":
                 continue
+            # Cut inside the gzip trailer, after the tar's end marker: the
+            # reference never reads that far, so the hash stands, with a note.
+            if form.startswith("gzip"):
+                p = subprocess.run([a.gate, "hash", "--tar", "--format", "json", "-"], input=data[:-3],
+                                   capture_output=True, env=dict(os.environ, **(env or {})))
+                if (p.returncode != 0 or json.loads(p.stdout)["layers"][0] != v["root_hash"]
+                        or b"bytes after the end of the archive: gzip: " not in p.stderr):
+                    failures.append("%s as %s, trailer cut: want the hash and a note, got exit %d %r" % (
+                        name, form, p.returncode, p.stderr[:200]))
             # cut short, and one byte flipped in the middle of the stream
-            bad = {"cut": data[:len(data) * 2 // 3], "cut at end": data[:-3],
+            bad = {"cut": data[:len(data) * 2 // 3],
                    "flipped": data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 0x55]) + data[len(data) // 2 + 1:]}
             for what, b in bad.items():
                 rc, out = gate_hash(a.gate, b, env)
