@@ -1,5 +1,8 @@
 #include "base/escape.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
  * forms, no surrogates, nothing above U+10FFFF), with its code point in
  * *cp; 0 if s does not start one. */
@@ -58,4 +61,29 @@ void gate_put_escaped(FILE *f, const char *s)
 			p += len;
 		}
 	}
+}
+
+char *gate_utf8_dup(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+	unsigned cp;
+	size_t len;
+
+	/* At worst every byte becomes four ("\xNN"). */
+	if (!(o = out = malloc(4 * strlen(s) + 1)))
+		return NULL;
+	while (*p) {
+		if (*p < 0x80) {
+			*o++ = (char)*p++;
+		} else if (!(len = utf8_seq(p, &cp))) {
+			o += sprintf(o, "\\x%02x", *p++);
+		} else {
+			memcpy(o, p, len);
+			o += len;
+			p += len;
+		}
+	}
+	*o = '\0';
+	return out;
 }

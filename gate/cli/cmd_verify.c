@@ -87,6 +87,11 @@ static int read_inputs(struct inputs *in, int argc, char **argv, const char *par
 	struct stat st;
 	int i, stdin_seen = 0;
 
+	/* A directory pairs each X.json with its X.parameters.json itself. */
+	if (params && argc == 1 && !stat(argv[0], &st) && S_ISDIR(st.st_mode))
+		return gate_err_set(err, GATE_EINPUT, "-p applies to a template file, not to the "
+				    "directory '%s' (its X.parameters.json files are used)", argv[0]);
+
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-")) {
 			if (stdin_seen++)
@@ -148,39 +153,49 @@ static int parse_output(struct output *o, const char *arg, int default_format, g
 	return 0;
 }
 
-/* The report goes to a temporary file beside path, then is renamed over
- * it: a reader (a pipeline step, a dashboard) never sees half a report. */
-static int write_report(const char *path, const struct gate_verify_report *r, int format,
-			gate_err *err)
-{
+/* A report on its way to path: written to a temporary file beside it,
+ * renamed over path only when every report of the run was written, so a
+ * reader (a pipeline step, a dashboard) never sees half a report, nor one
+ * of a run whose other reports failed. */
+struct pending {
 	char *tmp;
+	const char *path;
+};
+
+static int write_pending(struct pending *pd, const char *path, const struct gate_verify_report *r,
+			 int format, mode_t mode, gate_err *err)
+{
 	FILE *f;
 	int fd, rc;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+	pd->path = path;
+	if (asprintf(&pd->tmp, "%s.tmp.XXXXXX", path) < 0) {
+		pd->tmp = NULL;
 		return gate_err_nomem(err);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		gate_err_set(err, GATE_EINPUT, "cannot write '%s': %s", path, strerror(errno));
-		free(tmp);
-		return -1;
 	}
-	f = fdopen(fd, "w");
-	rc = f ? print_report(f, r, format, false) : -1;
-	if (f && fflush(f))
-		rc = -1;
-	if (!rc && fsync(fileno(f)))
-		rc = -1;
-	if (f ? fclose(f) : close(fd))
-		rc = -1;
-	if (!rc && rename(tmp, path))
-		rc = -1;
-	if (rc) {
-		gate_err_set(err, GATE_EVERIFY, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp);
+	if ((fd = mkstemp(pd->tmp)) < 0) {
+		int e = errno;
+
+		free(pd->tmp);
+		pd->tmp = NULL;
+		return gate_err_set(err, GATE_EVERIFY, "cannot write '%s': %s", path, strerror(e));
 	}
-	free(tmp);
-	return rc;
+	/* mkstemp makes it 0600; a report is as readable as any file the
+	 * user creates. */
+	if (fchmod(fd, mode) || !(f = fdopen(fd, "w"))) {
+		close(fd);
+		return gate_err_set(err, GATE_EVERIFY, "cannot write '%s': %s", path, strerror(errno));
+	}
+	rc = print_report(f, r, format, false);
+	if (fflush(f) || fsync(fileno(f)))
+		rc = -1;
+	if (fclose(f))
+		rc = -1;
+	if (rc)
+		return gate_err_set(err, GATE_EVERIFY, "cannot write '%s'%s", path,
+				    format == FORMAT_JSON || format == FORMAT_SARIF
+				    ? ": the report could not be built or written" : "");
+	return 0;
 }
 
 static bool colour_wanted(void)
@@ -201,14 +216,29 @@ struct run_opts {
  * --output was given. */
 static int write_outputs(const struct run_opts *o, const struct gate_verify_report *r, gate_err *err)
 {
+	struct pending *pd = calloc(o->outputs->n ? o->outputs->n : 1, sizeof(*pd));
+	mode_t mask = umask(0);
 	struct output out;
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < o->outputs->n; i++)
-		if (parse_output(&out, o->outputs->v[i], o->format, err) ||
-		    write_report(out.path, r, out.format, err))
-			return -1;
-	return 0;
+	umask(mask);
+	if (!pd)
+		return gate_err_nomem(err);
+	for (i = 0; !rc && i < o->outputs->n; i++)
+		rc = parse_output(&out, o->outputs->v[i], o->format, err) ||
+		     write_pending(&pd[i], out.path, r, out.format, 0666 & ~mask, err);
+	for (i = 0; !rc && i < o->outputs->n; i++)
+		if (rename(pd[i].tmp, pd[i].path))
+			rc = gate_err_set(err, GATE_EVERIFY, "cannot write '%s': %s", pd[i].path,
+					  strerror(errno));
+	for (i = 0; i < o->outputs->n; i++) {
+		if (pd[i].tmp)
+			unlink(pd[i].tmp);
+		free(pd[i].tmp);
+	}
+	free(pd);
+	return rc ? -1 : 0;
 }
 
 static int verify(struct cli_registry *reg, struct inputs *in, const struct run_opts *o)
@@ -227,11 +257,16 @@ static int verify(struct cli_registry *reg, struct inputs *in, const struct run_
 	/* Audit mode reports everything and fails only on bad input, so a
 	 * rule set can be rolled out before it blocks anything. */
 	status = o->audit ? 0 : gate_verify_exit_status(&report);
+	/* A report that cannot be written is an error, but never hides a
+	 * denial: 1 outranks it. */
 	if (o->outputs->n) {
-		if (write_outputs(o, &report, &err))
-			status = cli_error("verify", &err);
+		if (write_outputs(o, &report, &err)) {
+			cli_error("verify", &err);
+			status = status == GATE_EFINDING ? status : GATE_EVERIFY;
+		}
 	} else if (print_report(stdout, &report, o->format, colour_wanted())) {
-		status = cli_errorf("verify", GATE_EVERIFY, "the report could not be written");
+		cli_errorf("verify", GATE_EVERIFY, "the report could not be written");
+		status = status == GATE_EFINDING ? status : GATE_EVERIFY;
 	}
 	gate_verify_report_free(&report);
 	return o->outputs->n ? status : cli_finish_output("verify", status);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +159,28 @@ static int parse_short(const struct cli_option *t, int argc, char **argv, int *i
 	return 0;
 }
 
+/* Whether word a is an option whose value is the next word. */
+static bool value_follows(const struct cli_option *t, const char *a)
+{
+	const struct cli_option *o;
+
+	if (!strncmp(a, "--", 2)) {
+		if (strchr(a, '='))
+			return false;
+		o = find(t, a + 2, strlen(a + 2), 0);
+		return o && takes_arg(o);
+	}
+	if (a[0] != '-' || !a[1])
+		return false;
+	for (const char *p = a + 1; *p; p++) {
+		if (!(o = find(t, NULL, 0, *p)))
+			return false;
+		if (takes_arg(o))
+			return !p[1];
+	}
+	return false;
+}
+
 static int is_help(const char *a)
 {
 	return !strcmp(a, "--help") || !strcmp(a, "-h");
@@ -168,12 +191,16 @@ int cli_parse(const struct cli_command *cmd, int *argc, char **argv)
 	gate_err err = GATE_ERR_INIT;
 	int i, n = 0, rc = 0;
 
-	/* --help wins over any other word, even a bad one before it. */
-	for (i = 1; i < *argc && strcmp(argv[i], "--"); i++)
+	/* --help wins over any other word, even a bad one before it; but an
+	 * option's value is not a word of its own (--rules --help). */
+	for (i = 1; i < *argc && strcmp(argv[i], "--"); i++) {
 		if (is_help(argv[i])) {
 			cli_usage(stdout, cmd);
 			return CLI_HELP;
 		}
+		if (value_follows(cmd->options, argv[i]))
+			i++;
+	}
 	for (i = 1; i < *argc && !rc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			while (++i < *argc)

@@ -7,15 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/array.h"
 #include "base/limits.h"
 
-/* How much of a file is read to tell what it is: the markers below sit in
- * the first lines of every real template. */
-#define SNIFF_SIZE 65536
 
 enum kind { KIND_OTHER, KIND_TEMPLATE, KIND_PARAMETERS };
 
@@ -23,7 +21,7 @@ static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);
 
-	return n >= k && !strcmp(s + n - k, suffix);
+	return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
 static bool contains(const char *hay, const char *needle)
@@ -31,36 +29,45 @@ static bool contains(const char *hay, const char *needle)
 	return strcasestr(hay, needle) != NULL;
 }
 
-/* What a file is, by its name and its first bytes. */
+/* What a file is, by its name and its content (all of it, up to the input
+ * limit: a template may carry a large block before its resources). */
 static enum kind sniff(int dirfd, const char *name, const char **why)
 {
-	char buf[SNIFF_SIZE + 1];
-	ssize_t n;
-	int fd;
 	bool json = has_suffix(name, ".json"), yaml = has_suffix(name, ".yaml") || has_suffix(name, ".yml");
+	enum kind kind = KIND_OTHER;
+	ssize_t n = 0, got;
+	char *buf;
+	int fd;
 
 	*why = "not a .json, .yaml or .yml file";
 	if (!json && !yaml)
 		return KIND_OTHER;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		*why = "cannot be opened";
 		return KIND_OTHER;
 	}
-	n = read(fd, buf, SNIFF_SIZE);
-	close(fd);
-	if (n < 0) {
-		*why = "cannot be read";
+	if (!(buf = malloc(GATE_MAX_TEMPLATE_SIZE + 1))) {
+		close(fd);
+		*why = "out of memory";
 		return KIND_OTHER;
 	}
+	while (n < GATE_MAX_TEMPLATE_SIZE &&
+	       (got = read(fd, buf + n, GATE_MAX_TEMPLATE_SIZE - (size_t)n)) > 0)
+		n += got;
+	close(fd);
 	buf[n] = '\0';
+	/* "containerGroups" also matches the JSON spelling with an escaped
+	 * slash, Microsoft.ContainerInstance\/containerGroups. */
 	if (json && contains(buf, "deploymentParameters.json"))
-		return KIND_PARAMETERS;
-	if (contains(buf, "Microsoft.ContainerInstance/containerGroups") || contains(buf, "ccePolicy") ||
-	    (yaml && contains(buf, "containers:")))
-		return KIND_TEMPLATE;
-	*why = json ? "no container group in it" : "no containers in it";
-	return KIND_OTHER;
+		kind = KIND_PARAMETERS;
+	else if (contains(buf, "containerGroups") || contains(buf, "ccePolicy") ||
+		 (yaml && contains(buf, "containers:")))
+		kind = KIND_TEMPLATE;
+	else
+		*why = json ? "no container group in it" : "no containers in it";
+	free(buf);
+	return kind;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -123,7 +130,9 @@ static int visit(struct gate_found_list *out, const char *dir, int dirfd, const 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		rc = add(out, path, "cannot be read", err);
 	else if (S_ISDIR(st.st_mode))
-		rc = name[0] == '.' ? 0 : walk(out, path, depth + 1, err);
+		/* A repository's own history holds old templates, not what deploys. */
+		rc = !strcmp(name, ".git") ? add(out, path, "git's own directory, not scanned", err)
+					   : walk(out, path, depth + 1, err);
 	else if (!S_ISREG(st.st_mode))
 		rc = add(out, path, "not a regular file", err);
 	else {

@@ -1011,7 +1011,9 @@ static int bind(struct rego *r, const char *name, size_t n, json_t *v, const cha
 	case B_ENFORCEMENT:
 		if (allows_all(v) && (r->open = true))
 			return reason(p, err, "'%.*s' allows every request", (int)n, name);
-		if (r->s.refs && !is_framework_rule(r, v, name, n))
+		/* A literal other than allow (false, {"allowed": false}) is a
+		 * rule of the policy's own: the guest follows it, gate cannot. */
+		if (!r->s.refs || !is_framework_rule(r, v, name, n))
 			return add_note(r, stmt, "'%.*s' is not bound to data.framework.%.*s",
 					(int)n, name, (int)n, name);
 		return 0;

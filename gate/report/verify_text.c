@@ -119,16 +119,27 @@ static void put_container(FILE *f, const struct gate_verify_report *r,
 	}
 }
 
-static void put_group_findings(FILE *f, const struct gate_verify_report *r,
-			       const struct gate_verify_group *g, bool colour)
+/* Whether a template container of group gi has this name: findings about
+ * a policy container (policy.allow_elevated, ...) name one that is not. */
+static bool template_container(const struct gate_verify_report *r, size_t gi, const char *name)
 {
+	for (size_t c = 0; c < r->containers_count; c++)
+		if (r->containers[c].group == gi && same(r->containers[c].name, name))
+			return true;
+	return false;
+}
+
+static void put_group_findings(FILE *f, const struct gate_verify_report *r, size_t gi, bool colour)
+{
+	const struct gate_verify_group *g = &r->groups[gi];
 	size_t i;
 	bool header = false;
 
 	for (i = 0; i < r->findings_count; i++) {
 		const struct gate_finding *fd = &r->findings[i];
 
-		if (fd->container || !same(fd->file, g->file) || !same(fd->group, g->name))
+		if ((fd->container && template_container(r, gi, fd->container)) ||
+		    !same(fd->file, g->file) || !same(fd->group, g->name))
 			continue;
 		if (!header) {
 			gate_put_escaped(f, g->name);
@@ -146,7 +157,7 @@ void gate_report_verify_text(FILE *f, const struct gate_verify_report *r, bool c
 	static const char *const result_colour[] = { GREEN, RED, YELLOW };
 
 	for (g = 0; g < r->groups_count; g++) {
-		put_group_findings(f, r, &r->groups[g], colour);
+		put_group_findings(f, r, g, colour);
 		for (c = 0; c < r->containers_count; c++)
 			if (r->containers[c].group == g)
 				put_container(f, r, &r->containers[c], colour);

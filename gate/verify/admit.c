@@ -157,15 +157,34 @@ static int set_check(struct gate_admit_check *c, enum gate_admit_verdict v,
 	return 0;
 }
 
-/* Numeric semver order of "a.b.c"; pre-release tags are not used by
- * policies and are ignored. */
+/* "MAJOR.MINOR.PATCH" in decimal and nothing else, as the guest's semver
+ * accepts policies' versions; false for anything else. */
+static bool semver_parse(const char *s, unsigned long v[3])
+{
+	for (int i = 0; i < 3; i++) {
+		if (!s || *s < '0' || *s > '9')
+			return false;
+		v[i] = 0;
+		while (*s >= '0' && *s <= '9') {
+			if (v[i] > 99999999)
+				return false;
+			v[i] = v[i] * 10 + (unsigned long)(*s++ - '0');
+		}
+		if (i < 2 && *s++ != '.')
+			return false;
+	}
+	return *s == '\0';
+}
+
+/* Numeric order of two versions semver_parse() accepts; an invalid one
+ * sorts first, and policy_denies() refuses it before it matters. */
 static int semver_cmp(const char *a, const char *b)
 {
 	unsigned long x[3] = { 0 }, y[3] = { 0 };
 	int i;
 
-	sscanf(a, "%lu.%lu.%lu", &x[0], &x[1], &x[2]);
-	sscanf(b, "%lu.%lu.%lu", &y[0], &y[1], &y[2]);
+	semver_parse(a, x);
+	semver_parse(b, y);
 	for (i = 0; i < 3; i++)
 		if (x[i] != y[i])
 			return x[i] < y[i] ? -1 : 1;
@@ -1140,8 +1159,14 @@ static int stage_caps(struct run *r, struct gate_admit_result *out, gate_err *er
 /* policy_containers: framework versions that leave it empty. */
 static const char *policy_denies(const struct gate_admit_input *in)
 {
+	unsigned long v[3];
+
 	if (!in->framework_version)
 		return "the policy has no framework_version: the guest ignores its containers";
+	/* semver.compare fails on it, and policy_containers falls back to []. */
+	if (!semver_parse(in->framework_version, v))
+		return "the policy's framework_version is not MAJOR.MINOR.PATCH: the guest ignores "
+		       "its containers";
 	if (semver_cmp(in->framework_version, GATE_ADMIT_GUEST_FRAMEWORK) > 0)
 		return "the policy's framework_version is newer than the guest's "
 		       GATE_ADMIT_GUEST_FRAMEWORK ": the guest ignores its containers";

@@ -52,55 +52,66 @@ static int build_argv(struct gate_guest *g, const struct gate_container *c,
 	return 0;
 }
 
-static struct gate_admit_env *env_slot(struct gate_guest *g, const char *name, size_t name_len,
-				       gate_err *err)
+/* The last image entry named name, as containerd's
+ * replaceOrAppendEnvValues indexes them, or NULL. */
+static struct gate_admit_env *last_named(struct gate_guest *g, size_t image_count, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < g->env_count; i++)
-		if (strlen(g->env[i].name) == name_len && !strncmp(g->env[i].name, name, name_len))
+	for (size_t i = image_count; i-- > 0;)
+		if (!strcmp(g->env[i].name, name))
 			return &g->env[i];
+	return NULL;
+}
+
+static struct gate_admit_env *append_env(struct gate_guest *g, gate_err *err)
+{
 	return gate_array_push(&g->env, &g->env_count, sizeof(*g->env), err);
 }
 
-/* Names and values point into the model, the image config or
+/* As containerd builds process.env: the image's entries in order (each
+ * one, duplicates too; an entry without '=' is dropped), then each
+ * template variable replaces the last image entry of its name or is
+ * appended.  Names and values point into the model, the image config or
  * strings, which outlive the guest's input. */
 static int build_env(struct gate_guest *g, const struct gate_container *c,
 		     const struct gate_image_config *cfg, gate_err *err)
 {
 	static const char *const aci[][2] = { { "TERM", "xterm" }, { "HOSTNAME", GATE_GUEST_HOSTNAME } };
 	struct gate_admit_env *e;
-	size_t i;
+	size_t i, image_count;
 
 	for (i = 0; i < cfg->env.n; i++) {
 		const char *kv = cfg->env.v[i], *eq = strchr(kv, '=');
-		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
 
-		/* A name without '=' is how Docker passes "take it from the
-		 * build environment"; it reaches the guest as written. */
-		if (gate_strv_push(&g->strings, kv, n, err) || !(e = env_slot(g, kv, n, err)))
+		if (!eq)
+			continue;
+		if (gate_strv_push(&g->strings, kv, (size_t)(eq - kv), err) || !(e = append_env(g, err)))
 			return -1;
 		e->name = g->strings.v[g->strings.n - 1];
-		e->value = eq ? eq + 1 : "";
-		e->secure = false;
+		e->value = eq + 1;
 	}
+	image_count = g->env_count;
 	for (i = 0; i < c->env_count; i++) {
 		const struct gate_env *te = &c->env[i];
 
-		if (!(e = env_slot(g, te->name, strlen(te->name), err)))
+		if (gate_value_is_unresolved(te->name))
+			return set_unknown(g, err, "an environment variable's name", te->name);
+		if (!(e = last_named(g, image_count, te->name)) && !(e = append_env(g, err)))
 			return -1;
 		e->name = te->name;
 		e->value = te->value && !gate_value_is_unresolved(te->value) ? te->value : NULL;
 		e->secure = te->secure;
 	}
 	for (i = 0; i < sizeof(aci) / sizeof(aci[0]); i++) {
-		e = env_slot(g, aci[i][0], strlen(aci[i][0]), err);
-		if (!e)
+		bool set = false;
+
+		for (size_t k = 0; k < g->env_count; k++)
+			set |= !strcmp(g->env[k].name, aci[i][0]);
+		if (set)
+			continue;
+		if (!(e = append_env(g, err)))
 			return -1;
-		if (!e->name) {
-			e->name = aci[i][0];
-			e->value = aci[i][1];
-		}
+		e->name = aci[i][0];
+		e->value = aci[i][1];
 	}
 	return 0;
 }
@@ -123,6 +134,8 @@ static int build_mounts(struct gate_guest *g, const struct gate_container *c, ga
 		const struct gate_mount *tm = &c->mounts[i];
 		char *src = NULL;
 
+		if (gate_value_is_unresolved(tm->mount_path))
+			return set_unknown(g, err, "a volume's mount path", tm->mount_path);
 		if (!(m = gate_array_push(&g->mounts, &g->mounts_count, sizeof(*m), err)))
 			return -1;
 		m->destination = tm->mount_path;
@@ -157,6 +170,10 @@ static int build_caps(struct gate_guest *g, const struct gate_security_context *
 
 	if (!sc->cap_add.n && !sc->cap_drop.n)
 		return 0;
+	if (gate_strv_unresolved(&sc->cap_add) || gate_strv_unresolved(&sc->cap_drop))
+		return set_unknown(g, err, "a capability",
+				   gate_strv_unresolved(&sc->cap_add) ? gate_strv_unresolved(&sc->cap_add)
+								      : gate_strv_unresolved(&sc->cap_drop));
 	for (s = 0; s < GATE_CAPS_SET_COUNT; s++) {
 		struct gate_strv *out = &g->caps_names[s];
 
@@ -230,8 +247,15 @@ int gate_guest_build(struct gate_guest *g, const struct gate_container *c,
 	g->in.env = g->env;
 	g->in.env_count = g->env_count;
 	g->in.working_dir = c->working_dir ? c->working_dir : cfg->working_dir ? cfg->working_dir : "/";
-	if (c->working_dir && gate_value_is_unresolved(c->working_dir))
-		set_unknown(g, err, "the working directory", c->working_dir);
+	if (c->working_dir && gate_value_is_unresolved(c->working_dir) &&
+	    set_unknown(g, err, "the working directory", c->working_dir))
+		return -1;
+	/* seccomp_ok compares the sha256 the guest computes over the profile's
+	 * normalised JSON; gate does not reproduce that normalisation yet. */
+	if (sc->seccomp_profile && !g->unknown &&
+	    asprintf(&g->unknown, "the template sets a seccomp profile, whose hash the guest "
+		     "computes and gate does not") < 0)
+		return gate_err_nomem(err);
 	g->in.user = &g->user;
 	g->in.privileged = privileged;
 	g->in.no_new_privileges = sc->allow_privilege_escalation == 0;

@@ -95,6 +95,10 @@ const struct gate_rule_info gate_rules[GATE_RULE_COUNT] = {
 		"Without an api_version every enforcement point reports version_missing; without a "
 		"framework_version, or with one newer than the guest's, the guest ignores the policy's "
 		"containers. Regenerate the policy with a current az confcom." },
+	[GATE_RULE_POLICY_NO_PAUSE] = { "policy.no_pause", GATE_SEVERITY_DENY,
+		"the policy has no pause container: the guest refuses the group's sandbox",
+		"ACI starts the pause container through mount_overlay and create_container like any "
+		"other; confcom appends it to every policy. Regenerate the policy with az confcom." },
 	[GATE_RULE_TAG_UNPINNED] = { "tag.unpinned", GATE_SEVERITY_WARN,
 		"an image named by tag, not by digest: its content can change under the policy",
 		"Name the image by digest (image@sha256:...) so that a push to the tag cannot "

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/escape.h"
 #include "base/hex.h"
 #include "input/policy.h"
 #include "verify/admit.h"
@@ -24,6 +25,16 @@
 /* The feed of ACI's own infrastructure fragment: it covers the sidecars
  * ACI adds (confcom internal_config.json), nothing of the user's. */
 #define INFRA_FRAGMENT_FEED "mcr.microsoft.com/aci/aci-cc-infra-fragment"
+/* The issuer confcom writes for it (POLICY-FORMAT.md 1.2): a fragment of
+ * that feed signed by anyone else admits what its signer chose. */
+#define INFRA_FRAGMENT_ISSUER \
+	"did:x509:0:sha256:I__iuL25oXEVFdTP_aBLx_eT1RPHbCQ_ECBQfYZpt9s::eku:1.3.6.1.4.1.311.76.59.1.3"
+
+/* More than this many policy containers with an image's layers, or env
+ * variables and rules for one container, is no policy confcom writes; the
+ * admission rules compare them pairwise, so they are bounded. */
+#define MAX_CANDIDATES 64
+#define MAX_ENV 256
 
 /* Where a finding or a container belongs. */
 struct scope {
@@ -37,7 +48,22 @@ struct run {
 	const struct gate_verify_opts *opts;
 	struct gate_image *images;          /* one per distinct reference */
 	size_t images_count;
+	/* The current group's policy containers some template container
+	 * matched by layers, or meant (drift): not orphans of the policy. */
+	const struct gate_policy_container **used;
+	size_t used_count;
 };
+
+static int mark_used(struct run *run, const struct gate_policy_container *pc, gate_err *err)
+{
+	const struct gate_policy_container **slot =
+		gate_array_push(&run->used, &run->used_count, sizeof(*slot), err);
+
+	if (!slot)
+		return -1;
+	*slot = pc;
+	return 0;
+}
 
 static double now_seconds(void)
 {
@@ -98,25 +124,50 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 
 /* ---- images ---- */
 
-static bool is_sidecar_covered(const struct gate_group *g, const struct gate_container *c)
+static bool includes_containers(const struct gate_fragment *f)
 {
-	size_t i;
-
-	if (!c->is_sidecar || !g->policy)
-		return false;
-	for (i = 0; i < g->policy->fragments_count; i++)
-		if (g->policy->fragments[i].feed &&
-		    !strcmp(g->policy->fragments[i].feed, INFRA_FRAGMENT_FEED))
+	for (size_t j = 0; j < f->includes.n; j++)
+		if (!strcmp(f->includes.v[j], "containers"))
 			return true;
 	return false;
+}
+
+static bool is_infra_fragment(const struct gate_fragment *f)
+{
+	return f->feed && !strcmp(f->feed, INFRA_FRAGMENT_FEED) && f->issuer &&
+	       !strcmp(f->issuer, INFRA_FRAGMENT_ISSUER) && includes_containers(f);
+}
+
+/* The template asks nothing of an ACI sidecar beyond its image: then it
+ * runs as the infra fragment lists it. */
+static bool sidecar_as_shipped(const struct gate_container *c)
+{
+	const struct gate_security_context *sc = &c->security_context;
+
+	return !c->has_command && !c->has_args && !c->env_count && !c->mounts_count &&
+	       !c->working_dir && sc->privileged != 1 && sc->allow_privilege_escalation == -1 &&
+	       !sc->has_run_as_user && !sc->has_run_as_group && !sc->cap_add.n &&
+	       !sc->cap_drop.n && !sc->seccomp_profile;
+}
+
+static bool has_infra_fragment(const struct gate_policy *p)
+{
+	for (size_t i = 0; p && i < p->fragments_count; i++)
+		if (is_infra_fragment(&p->fragments[i]))
+			return true;
+	return false;
+}
+
+static bool is_sidecar_covered(const struct gate_group *g, const struct gate_container *c)
+{
+	return c->is_sidecar && sidecar_as_shipped(c) && has_infra_fragment(g->policy);
 }
 
 /* Whether a container's image must be fetched: only where a policy will
  * judge it. */
 static bool needs_image(const struct gate_group *g, const struct gate_container *c)
 {
-	return g->policy && c->image && !gate_value_is_unresolved(c->image) &&
-	       !is_sidecar_covered(g, c);
+	return g->policy && c->image && !gate_value_is_unresolved(c->image) && !c->is_sidecar;
 }
 
 static struct gate_image *find_image(struct run *run, const char *ref)
@@ -204,16 +255,15 @@ static const struct gate_policy_container *intended_entry(const struct gate_poli
  * gate trusts fragments as named and does not fetch them. */
 static const char *covering_fragment(const struct gate_policy *p)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < p->fragments_count; i++) {
 		const struct gate_fragment *f = &p->fragments[i];
 
-		if (f->feed && !strcmp(f->feed, INFRA_FRAGMENT_FEED))
+		if (is_infra_fragment(f))
 			continue;
-		for (j = 0; j < f->includes.n; j++)
-			if (!strcmp(f->includes.v[j], "containers"))
-				return f->feed ? f->feed : "(unnamed fragment)";
+		if (includes_containers(f))
+			return f->feed ? f->feed : "(unnamed fragment)";
 	}
 	return NULL;
 }
@@ -267,7 +317,8 @@ static int no_candidate(struct run *run, const struct scope *at, struct gate_ver
 	}
 	/* The entry was meant for this container: it is not an orphan of
 	 * the policy (coverage.not_in_template), it drifted. */
-	if (!(vc->policy_match = gate_strdup(candidate_label(want), err)) ||
+	if (mark_used(run, want, err) ||
+	    !(vc->policy_match = gate_strdup(candidate_label(want), err)) ||
 	    add_layer_pairs(vc, &want->layers, img, err) ||
 	    gate_admit_layers_match(&m, &want->layers, hashes, img->layer_count, NULL, NULL, err))
 		return -1;
@@ -430,6 +481,12 @@ static int admit_candidates(struct run *run, const struct scope *at, struct gate
 		rc = unverified(vc, err, "%s", guest.unknown);
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (cand[i]->env_rules_count > MAX_ENV || guest.env_count > MAX_ENV) {
+			rc = unverified(vc, err, "more than %d environment variables or rules: gate "
+					"compares at most that many", MAX_ENV);
+			goto out;
+		}
 	/* A policy the guest's Rego would reject (a malformed field, a bad
 	 * re2 pattern) leaves this container without a verdict. */
 	if (gate_admit_run(&res, &guest.in, cand, n, &aerr)) {
@@ -437,8 +494,20 @@ static int admit_candidates(struct run *run, const struct scope *at, struct gate
 			*err = aerr;
 			goto out;
 		}
-		rc = unverified(vc, err, "policy container '%s': %s", candidate_label(cand[0]), aerr.msg);
+		rc = unverified(vc, err, "%s", aerr.msg);
 		goto out;
+	}
+	/* The report names the policy container that admits it, else the first. */
+	{
+		size_t pick = 0;
+
+		for (size_t i = 0; i < res.candidates_count; i++)
+			if (res.candidates[i].verdict == GATE_ADMIT_PASS) {
+				pick = res.candidates[i].index;
+				break;
+			}
+		if (!(vc->policy_match = gate_strdup(candidate_label(cand[pick]), err)))
+			goto out;
 	}
 	switch (res.verdict) {
 	case GATE_ADMIT_PASS:
@@ -550,10 +619,16 @@ static int judge_image(struct run *run, const struct scope *at, struct gate_veri
 		rc = no_candidate(run, at, vc, img, (const char *const *)hashes, err);
 		goto out;
 	}
-	if (!(vc->policy_match = gate_strdup(candidate_label(cand[0]), err)))
-		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (mark_used(run, cand[i], err))
+			goto out;
 	if (add_layer_pairs(vc, &cand[0]->layers, img, err))
 		goto out;
+	if (n > MAX_CANDIDATES) {
+		rc = unverified(vc, err, "%zu policy containers have these layers; gate compares "
+				"at most %d", n, MAX_CANDIDATES);
+		goto out;
+	}
 	rc = admit_candidates(run, at, vc, img, cand, n, err);
 out:
 	free(cand);
@@ -580,6 +655,11 @@ static int judge_container(struct run *run, const struct scope *at, struct gate_
 		vc->verdict = GATE_VERDICT_COVERED;
 		return !(vc->reason = gate_strdup("ACI sidecar, covered by the infra fragment", err));
 	}
+	if (c->is_sidecar)
+		return unverified(vc, err, has_infra_fragment(g->policy)
+				  ? "an ACI sidecar image the template changes: the infra fragment, "
+				    "which lists it, is not fetched"
+				  : "an ACI sidecar image without ACI's infra fragment in the policy");
 	if (!c->image)
 		return unverified(vc, err, "the container names no image");
 	if (gate_value_is_unresolved(c->image))
@@ -598,6 +678,14 @@ static int judge_container(struct run *run, const struct scope *at, struct gate_
 }
 
 /* ---- groups ---- */
+
+static bool has_pause(const struct gate_policy *p)
+{
+	for (size_t i = 0; i < p->containers_count; i++)
+		if (p->containers[i].is_pause)
+			return true;
+	return false;
+}
 
 /* Findings about the policy as a whole.  Returns whether one of them
  * denies, or -1. */
@@ -622,6 +710,16 @@ static int judge_policy(struct run *run, const struct scope *at, gate_err *err)
 	    p->class != GATE_POLICY_OPEN_DOOR && !p->api_version) {
 		sev = add_finding(run, at, GATE_RULE_POLICY_VERSION, NULL, err,
 				  "the policy has no api_version: the guest denies every request");
+		if (sev < 0)
+			return -1;
+		if (sev == GATE_SEVERITY_DENY)
+			return 1;
+	}
+	if (p->dialect == GATE_DIALECT_REGO && p->class != GATE_POLICY_EMPTY &&
+	    p->class != GATE_POLICY_OPEN_DOOR && !has_pause(p) && !covering_fragment(p)) {
+		sev = add_finding(run, at, GATE_RULE_POLICY_NO_PAUSE, NULL, err,
+				  "the policy lists no pause container: the guest refuses the "
+				  "group's sandbox");
 		if (sev < 0)
 			return -1;
 		if (sev == GATE_SEVERITY_DENY)
@@ -662,29 +760,41 @@ static int judge_policy(struct run *run, const struct scope *at, gate_err *err)
 
 /* coverage.not_in_template: a policy container no template container
  * matched, but the pause container, which ACI adds itself. */
-static int unmatched_policy_containers(struct run *run, const struct scope *at, size_t first,
-				       gate_err *err)
+static int unmatched_policy_containers(struct run *run, const struct scope *at, gate_err *err)
 {
 	const struct gate_policy *p = at->group->policy;
-	const struct gate_verify_report *r = run->r;
 	size_t i, j;
 
 	for (i = 0; p && i < p->containers_count; i++) {
 		const struct gate_policy_container *pc = &p->containers[i];
-		const char *label = candidate_label(pc);
 		bool used = false;
 
 		if (pc->is_pause || pc->is_sidecar)
 			continue;
-		for (j = first; j < r->containers_count && !used; j++)
-			used = r->containers[j].policy_match &&
-			       !strcmp(r->containers[j].policy_match, label);
+		for (j = 0; j < run->used_count && !used; j++)
+			used = run->used[j] == pc;
 		if (!used && add_finding(run, at, GATE_RULE_COVERAGE_NOT_IN_TEMPLATE, NULL, err,
 					 "policy container %zu ('%s') matches no template container",
-					 i, label) < 0)
+					 i, candidate_label(pc)) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* The verdict follows the findings: a deny finding that names the
+ * container denies it, whatever rule set turned it on. */
+static void apply_deny_findings(struct run *run, const struct scope *at, size_t first_finding,
+				struct gate_verify_container *vc)
+{
+	const char *group = gate_group_label(at->group), *name = at->container->name;
+
+	for (size_t i = first_finding; i < run->r->findings_count; i++) {
+		const struct gate_finding *f = &run->r->findings[i];
+
+		if (f->severity == GATE_SEVERITY_DENY && f->container && name &&
+		    !strcmp(f->container, name) && f->group && !strcmp(f->group, group))
+			vc->verdict = GATE_VERDICT_DENY;
+	}
 }
 
 static int judge_group(struct run *run, const char *file, const struct gate_group *g, gate_err *err)
@@ -692,8 +802,10 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 	struct gate_verify_report *r = run->r;
 	struct scope at = { file, g, NULL };
 	struct gate_verify_group *vg;
-	size_t first = r->containers_count, i;
+	size_t i;
 	int group_denied;
+
+	run->used_count = 0;
 
 	vg = gate_array_push(&r->groups, &r->groups_count, sizeof(*vg), err);
 	if (!vg || !(vg->file = gate_strdup(file, err)) ||
@@ -717,14 +829,26 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 			return -1;
 		if (!(vc->image = dup_or_null(at.container->image, err)) && at.container->image)
 			return -1;
+		size_t first_finding = r->findings_count;
+
 		if (judge_container(run, &at, vc, err))
 			return -1;
+		vc = &r->containers[r->containers_count - 1];
+		apply_deny_findings(run, &at, first_finding, vc);
+		/* Rego gate cannot read may refuse what the rest admits. */
+		if (vc->verdict == GATE_VERDICT_PASS && g->policy &&
+		    g->policy->class == GATE_POLICY_HAND_WRITTEN) {
+			vc->verdict = GATE_VERDICT_UNVERIFIED;
+			if (!(vc->reason = gate_strdup("the policy holds Rego gate cannot read "
+						       "(policy.hand_written): the guest may refuse it", err)))
+				return -1;
+		}
 		/* A deny about the whole policy denies each container it governs. */
 		if (group_denied && vc->verdict != GATE_VERDICT_SKIPPED)
 			vc->verdict = GATE_VERDICT_DENY;
 	}
 	at.container = NULL;
-	if (unmatched_policy_containers(run, &at, first, err))
+	if (unmatched_policy_containers(run, &at, err))
 		return -1;
 	return gate_policy_rules_check(run->r, file, g, run->opts->ruleset, err);
 }
@@ -760,15 +884,23 @@ int gate_verify_exit_status(const struct gate_verify_report *r)
 int gate_verify_run(struct gate_verify_report *out, const struct gate_model *models, size_t n,
 		    const struct gate_verify_opts *opts, gate_err *err)
 {
-	struct run run = { out, opts, NULL, 0 };
+	struct run run = { .r = out, .opts = opts };
 	double t0 = now_seconds(), t1;
 	size_t m, g;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	for (m = 0; m < n; m++)
-		if (gate_strv_push(&out->inputs, models[m].file, strlen(models[m].file), err))
+	/* File names may hold any byte; the reports must be UTF-8. */
+	for (m = 0; m < n; m++) {
+		char *file = gate_utf8_dup(models[m].file);
+
+		if (!file || gate_strv_push(&out->inputs, file, strlen(file), err)) {
+			free(file);
+			gate_err_nomem(err);
 			goto done;
+		}
+		free(file);
+	}
 	if (collect_images(&run, models, n, err))
 		goto done;
 	/* Failures are per image (img->err) and make containers unverified;
@@ -782,7 +914,7 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 	out->resolve_seconds = t1 - t0;
 	for (m = 0; m < n; m++)
 		for (g = 0; g < models[m].groups_count; g++)
-			if (judge_group(&run, models[m].file, &models[m].groups[g], err))
+			if (judge_group(&run, out->inputs.v[m], &models[m].groups[g], err))
 				goto done;
 	out->result = result_of(out);
 	rc = 0;
@@ -790,6 +922,7 @@ done:
 	for (size_t i = 0; i < run.images_count; i++)
 		gate_image_release(&run.images[i]);
 	free(run.images);
+	free(run.used);
 	out->total_seconds = now_seconds() - t0;
 	return rc;
 }

@@ -66,6 +66,7 @@ enum gate_rule {
 	GATE_RULE_POLICY_HAND_WRITTEN,
 	GATE_RULE_POLICY_LEGACY_JSON,
 	GATE_RULE_POLICY_VERSION,
+	GATE_RULE_POLICY_NO_PAUSE,
 	GATE_RULE_TAG_UNPINNED,
 	/* Rules a rule set turns on (verify/ruleset.h); off by default, so a
 	 * run without a rule set reports what it always did.  Checked by
