@@ -10,6 +10,9 @@
   containers running the gate image) is accepted by the built gate's own
   option parser: `gate --check-args ARGS...`, with shell and pipeline
   variables replaced by sample values first;
+- the wiring: upload-sarif and PublishTestResults read the file a gate
+  line writes (-o sarif=, -o junit=), an Indexed Job's --shard I/N has N
+  equal to its completions, its /cache is a PVC the file declares;
 - pre-deploy.sh deploys on exit 0 only, retries 3 and fails closed, with a
   stub gate that also checks the argv it is given.
 """
@@ -140,6 +143,66 @@ def self_test(gate):
             pass
 
 
+def outputs(lines, fmt):
+    """The files gate lines write in fmt (-o FMT=FILE, --output=FMT=FILE)."""
+    found = set()
+    for _, argv in lines:
+        for i, a in enumerate(argv):
+            value = argv[i + 1] if a in ("-o", "--output") and i + 1 < len(argv) else \
+                a[len("--output="):] if a.startswith("--output=") else None
+            if value and value.startswith(fmt + "="):
+                found.add(value.split("=", 1)[1])
+    return found
+
+
+def walk(node):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+
+
+def check_wiring(docs, lines):
+    """What publishes a report reads the file a gate line writes, and a
+    sharded Job runs as many indexes as --shard I/N says."""
+    problems = []
+    for node in walk(docs):
+        uses = node.get("uses", "")
+        if isinstance(uses, str) and uses.startswith("github/codeql-action/upload-sarif"):
+            if node.get("with", {}).get("sarif_file") not in outputs(lines, "sarif"):
+                problems.append("upload-sarif reads a file no gate line writes")
+        if node.get("task", "").startswith("PublishTestResults@"):
+            if node.get("inputs", {}).get("testResultsFiles") not in outputs(lines, "junit"):
+                problems.append("PublishTestResults reads a file no gate line writes")
+        if node.get("completionMode") == "Indexed":
+            problems += check_indexed_job(node, docs)
+    return problems
+
+
+def check_indexed_job(job, docs):
+    problems = []
+    pod = job["template"]["spec"]
+    claims = {d["metadata"]["name"] for d in walk(docs) if d.get("kind") == "PersistentVolumeClaim"}
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    for c in pod["containers"]:
+        args = [str(a) for a in c.get("args", [])]
+        if "--shard" in args:
+            shard = args[args.index("--shard") + 1]
+            if shard != f"$(JOB_COMPLETION_INDEX)/{job.get('completions')}":
+                problems.append(f"--shard {shard} with completions {job.get('completions')}")
+        mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+        for m in mounts.values():
+            if m not in volumes:
+                problems.append(f"container '{c['name']}' mounts an undeclared volume '{m}'")
+        cache = volumes.get(mounts.get("/cache"), {})
+        if cache.get("persistentVolumeClaim", {}).get("claimName") not in claims:
+            problems.append(f"/cache of container '{c['name']}' is not a PVC of the file")
+    return problems
+
+
 def recipe_lines(path):
     if path.endswith((".yml", ".yaml")):
         with open(path) as f:
@@ -149,6 +212,9 @@ def recipe_lines(path):
         lines = []
         for d in docs:
             yaml_gate_lines(d, lines)
+        wiring = check_wiring(docs, lines)
+        if wiring:
+            raise ValueError("; ".join(wiring))
         return lines
     if path.endswith(".sh"):
         syntax = subprocess.run(["bash", "-n", path], capture_output=True, text=True)
