@@ -4,7 +4,8 @@
 add_test(NAME docs.recipes
   COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/recipes/check_recipes.py
           $<TARGET_FILE:gate> ${PROJECT_SOURCE_DIR}/docs/recipes)
-set_tests_properties(docs.recipes PROPERTIES LABELS unit)
+# Both skip (77) where python3-yaml or man-db is missing, saying so.
+set_tests_properties(docs.recipes PROPERTIES LABELS unit SKIP_RETURN_CODE 77)
 
 # docs.man renders docs/gate.1 with man (and mandoc -T lint) and fails on
 # any warning, or on a command, option or variable the page leaves out;
@@ -20,3 +21,4 @@ add_test(NAME docs.install
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/docs/check_install.sh ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR}
           ${CMAKE_COMMAND})
 set_tests_properties(docs.man docs.completion docs.install PROPERTIES LABELS unit)
+set_tests_properties(docs.man PROPERTIES SKIP_RETURN_CODE 77)
