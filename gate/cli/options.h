@@ -84,8 +84,9 @@ bool cli_checking_args(void);
 
 /* Parses argv[1..*argc) (argv[0] is the command word) against cmd's
  * table.  On success argv[0..*argc) are the command's arguments, in
- * order, and 0 is returned (CLI_HELP under --check-args).  A usage error is printed as one line with a
- * hint to --help, and GATE_EINPUT is returned. */
+ * order, and 0 is returned (CLI_HELP under --check-args).  A usage
+ * error is printed as one line with a hint to --help, and GATE_EINPUT is
+ * returned. */
 int cli_parse(const struct cli_command *cmd, int *argc, char **argv);
 
 /* Prints the synopsis and the option table, as --help does. */
