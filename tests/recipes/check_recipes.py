@@ -10,7 +10,8 @@
   containers running the gate image) is accepted by the built gate's own
   option parser: `gate --check-args ARGS...`, with shell and pipeline
   variables replaced by sample values first;
-- the wiring: upload-sarif and PublishTestResults read the file a gate
+- the wiring: the variables of gate lines are set by an env of the file,
+  upload-sarif and PublishTestResults read the file a gate
   line writes (-o sarif=, -o junit=), an Indexed Job's --shard I/N has N
   equal to its completions, its /cache is a PVC the file declares;
 - pre-deploy.sh deploys on exit 0 only, retries 3 and fails closed, with a
@@ -92,8 +93,9 @@ def yaml_gate_lines(node, out):
         if isinstance(image, str) and "/gate:" in image and "args" in node:
             if "command" in node:
                 raise ValueError(f"container '{node.get('name')}' overrides gate's entrypoint")
+            raw = " ".join(str(a) for a in node["args"])
             argv = [substitute(str(a)) for a in node["args"]]
-            out.append((f"args of container '{node.get('name')}'", argv))
+            out.append((f"args of container '{node.get('name')}': {raw}", argv))
         for v in node.values():
             yaml_gate_lines(v, out)
     elif isinstance(node, list):
@@ -174,7 +176,7 @@ def walk(node):
 def check_wiring(docs, lines):
     """What publishes a report reads the file a gate line writes, and a
     sharded Job runs as many indexes as --shard I/N says."""
-    problems = []
+    problems = undefined_variables(docs, lines)
     for node in walk(docs):
         uses = node.get("uses", "")
         if isinstance(uses, str) and uses.startswith("github/codeql-action/upload-sarif"):
@@ -186,6 +188,22 @@ def check_wiring(docs, lines):
         if node.get("completionMode") == "Indexed":
             problems += check_indexed_job(node, docs)
     return problems
+
+
+def undefined_variables(docs, lines):
+    """A variable of a gate line must be set by an env of the file: the
+    runner leaves an unset one empty, Kubernetes leaves $(NAME) as it is.
+    JOB_COMPLETION_INDEX is set by the Job controller."""
+    names = {"JOB_COMPLETION_INDEX"}
+    for node in walk(docs):
+        env = node.get("env")
+        if isinstance(env, dict):
+            names |= set(env)
+        elif isinstance(env, list):
+            names |= {e.get("name") for e in env if isinstance(e, dict)}
+    unset = {(where, "".join(m)) for where, _ in lines for m in VAR.findall(where)}
+    return [f"{where}: ${name} is set by no env of the file"
+            for where, name in sorted(unset) if name not in names]
 
 
 def check_indexed_job(job, docs):
