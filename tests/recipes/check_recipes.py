@@ -15,7 +15,10 @@
   line writes (-o sarif=, -o junit=), an Indexed Job's --shard I/N has N
   equal to its completions, its /cache is a PVC the file declares;
 - pre-deploy.sh deploys on exit 0 only, retries 3 and fails closed, with a
-  stub gate that also checks the argv it is given.
+  stub gate that also checks the argv it is given;
+- the gate steps of the GitHub and Azure pipelines, run by `bash -e` with a
+  stub docker that checks gate's argv, exit with gate's status and print
+  the text report.
 """
 import os
 import re
@@ -258,6 +261,62 @@ exit "$STUB_STATUS"
 """
 
 
+DOCKER_STUB = """#!/bin/sh
+# A stub docker for `docker run [options] IMAGE ARGS...`: checks ARGS with
+# the real gate, writes each -o FORMAT=FILE, exits with $STUB_STATUS.
+[ "$1" = run ] || exit 98
+shift
+while [ $# -gt 0 ]; do
+	case $1 in
+	--user|-e|-v|-w) shift 2 ;;
+	-*) shift ;;
+	*) shift; break ;;
+	esac
+done
+"$REAL_GATE" --check-args "$@" || exit 99
+while [ $# -gt 0 ]; do
+	[ "$1" = -o ] && echo "report of gate $STUB_STATUS" > "${2#*=}"
+	shift
+done
+exit "$STUB_STATUS"
+"""
+
+
+def pipeline_scripts(path):
+    """The run/script/bash steps of a YAML recipe that run gate."""
+    with open(path) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d is not None]
+    return [node[key] for node in walk(docs) for key in SCRIPT_KEYS & node.keys()
+            if isinstance(node[key], str) and shell_gate_lines(node[key])]
+
+
+def test_pipeline_scripts(gate, recipes):
+    """Each pipeline step that runs gate, run by bash -e as the runners do
+    with a stub docker: its exit status is gate's, and the text report is
+    in the log."""
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        stub = os.path.join(tmp, "bin", "docker")
+        os.makedirs(os.path.dirname(stub))
+        with open(stub, "w") as f:
+            f.write(DOCKER_STUB)
+        os.chmod(stub, 0o755)
+        for name in ("github-actions.yml", "azure-pipelines.yml"):
+            for script in pipeline_scripts(os.path.join(recipes, name)):
+                for status in (0, 1, 2, 3):
+                    work = tempfile.mkdtemp(dir=tmp)
+                    env = dict(os.environ, PATH=os.path.dirname(stub) + ":" + os.environ["PATH"],
+                               REAL_GATE=gate, STUB_STATUS=str(status), TEMPLATES="templates/",
+                               RUNNER_TEMP=work, GITHUB_WORKSPACE=work,
+                               AGENT_TEMPDIRECTORY=work, BUILD_SOURCESDIRECTORY=work)
+                    run = subprocess.run(["bash", "-e", "-c", script], cwd=work, env=env,
+                                         capture_output=True, text=True)
+                    if run.returncode != status or f"report of gate {status}" not in run.stdout:
+                        failures.append(f"{name}: the gate step with gate exiting {status}: exit"
+                                        f" {run.returncode}, log: {run.stdout!r} {run.stderr!r}")
+    return failures
+
+
 def test_pre_deploy(gate, script):
     """Deploys on 0 only; 3 is retried GATE_ATTEMPTS times, then fails closed."""
     failures = []
@@ -318,6 +377,7 @@ def main():
             else:
                 print(f"ok   {name}: gate {shlex.join(argv)}")
     failures += test_pre_deploy(gate, os.path.join(recipes, "pre-deploy.sh"))
+    failures += test_pipeline_scripts(gate, recipes)
     if not shard_known:
         print("note: gate verify has no --shard yet; --shard I/N was checked here and left out")
     for f in failures:
