@@ -282,6 +282,16 @@ exit "$STUB_STATUS"
 """
 
 
+def write_stub(tmp, name, text):
+    """An executable tmp/bin/NAME, to put first on PATH."""
+    stub = os.path.join(tmp, "bin", name)
+    os.makedirs(os.path.dirname(stub), exist_ok=True)
+    with open(stub, "w") as f:
+        f.write(text)
+    os.chmod(stub, 0o755)
+    return stub
+
+
 def pipeline_scripts(path):
     """The run/script/bash steps of a YAML recipe that run gate."""
     with open(path) as f:
@@ -296,11 +306,7 @@ def test_pipeline_scripts(gate, recipes):
     in the log."""
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        stub = os.path.join(tmp, "bin", "docker")
-        os.makedirs(os.path.dirname(stub))
-        with open(stub, "w") as f:
-            f.write(DOCKER_STUB)
-        os.chmod(stub, 0o755)
+        stub = write_stub(tmp, "docker", DOCKER_STUB)
         for name in ("github-actions.yml", "azure-pipelines.yml"):
             for script in pipeline_scripts(os.path.join(recipes, name)):
                 for status in (0, 1, 2, 3):
@@ -321,11 +327,7 @@ def test_pre_deploy(gate, script):
     """Deploys on 0 only; 3 is retried GATE_ATTEMPTS times, then fails closed."""
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        stub = os.path.join(tmp, "bin", "gate")
-        os.makedirs(os.path.dirname(stub))
-        with open(stub, "w") as f:
-            f.write(STUB)
-        os.chmod(stub, 0o755)
+        stub = write_stub(tmp, "gate", STUB)
         for status, calls in ((0, 1), (1, 1), (2, 1), (3, 3), (5, 1)):
             calls_file = os.path.join(tmp, f"calls-{status}")
             deployed = os.path.join(tmp, f"deployed-{status}")
