@@ -10,12 +10,13 @@ ARG RUNTIME_BASE=debian:bookworm-slim
 
 FROM ${BASE} AS build
 # The sanitizer and fuzzing toolchain (clang) is not needed here: only the
-# normal build and its unit tests run in this stage.
+# normal build and its unit tests run in this stage (python3-yaml, man-db
+# and groff-base for the docs.* unit tests).
 COPY tests/apt-packages.txt /tmp/apt-packages.txt
 RUN apt-get update \
  && sed -e 's/#.*//' -e '/^clang$/d' -e '/^libclang-rt-/d' /tmp/apt-packages.txt \
     | xargs env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libre2-dev g++ \
+        libre2-dev g++ python3-yaml man-db groff-base \
  && rm -rf /var/lib/apt/lists/*
 COPY . /src
 WORKDIR /src

@@ -98,7 +98,8 @@ static int run(const char *name, int show, int argc, char **argv)
 int cmd_policy(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		policy_usage(stdout);
+		if (!cli_checking_args())
+			policy_usage(stdout);
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "show"))

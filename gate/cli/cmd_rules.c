@@ -63,7 +63,8 @@ static int check(int argc, char **argv)
 int cmd_rules(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		rules_usage(stdout);
+		if (!cli_checking_args())
+			rules_usage(stdout);
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "list"))

@@ -25,7 +25,8 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: gate <command> [<args>]\n"
-		   "       gate --version\n\ncommands:\n");
+		   "       gate --version\n"
+		   "       gate --check-args <command> [<args>]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nrun 'gate <command> --help' for a command's options\n");
@@ -42,13 +43,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return GATE_EINPUT;
 	}
+	if (!strcmp(argv[1], "--check-args")) {
+		cli_set_check_args();
+		if (argc < 3)
+			return cli_usage_error(NULL, "--check-args needs a command line to check");
+		argc--;
+		argv++;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
+		if (cli_checking_args())
+			return 0;
 		usage(stdout);
 		return cli_finish_output(NULL, 0);
 	}
 	if (!strcmp(argv[1], "--version"))
-		return cmd_version(argc - 1, argv + 1);
+		return cli_checking_args() && argc == 2 ? 0 : cmd_version(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -13,6 +13,18 @@
 
 #define HELP_COLUMN 30  /* where help text starts in --help */
 
+static bool check_args;
+
+void cli_set_check_args(void)
+{
+	check_args = true;
+}
+
+bool cli_checking_args(void)
+{
+	return check_args;
+}
+
 /* Finds the option of a long or a short name, looking into included tables. */
 static const struct cli_option *find(const struct cli_option *t, const char *lname,
 				     size_t llen, char sname)
@@ -195,7 +207,8 @@ int cli_parse(const struct cli_command *cmd, int *argc, char **argv)
 	 * option's value is not a word of its own (--rules --help). */
 	for (i = 1; i < *argc && strcmp(argv[i], "--"); i++) {
 		if (is_help(argv[i])) {
-			cli_usage(stdout, cmd);
+			if (!check_args)
+				cli_usage(stdout, cmd);
 			return CLI_HELP;
 		}
 		if (value_follows(cmd->options, argv[i]))
@@ -215,13 +228,14 @@ int cli_parse(const struct cli_command *cmd, int *argc, char **argv)
 			argv[n++] = argv[i];
 	}
 	if (rc > 0) {
-		cli_usage(stdout, cmd);
+		if (!check_args)
+			cli_usage(stdout, cmd);
 		return CLI_HELP;
 	}
 	if (rc)
 		return cli_usage_error(cmd->name, "%s", err.msg);
 	*argc = n;
-	return 0;
+	return check_args ? CLI_HELP : 0;
 }
 
 static void print_option(FILE *f, const struct cli_option *o)

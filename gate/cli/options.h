@@ -22,6 +22,7 @@
 #ifndef GATE_CLI_OPTIONS_H
 #define GATE_CLI_OPTIONS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "base/array.h"
@@ -70,12 +71,22 @@ struct cli_command {
 };
 
 /* Return values of cli_parse() besides 0. */
-#define CLI_HELP (-1)                   /* --help was printed to stdout: exit 0 */
+#define CLI_HELP (-1)                   /* done: --help was printed to stdout, or
+					   only the arguments were checked; exit 0 */
+
+/* `gate --check-args COMMAND ...`: from now on cli_parse() stops after
+ * parsing, printing nothing, so that recipes and scripts can be checked
+ * against the real option tables without running anything.  A command
+ * line, not an environment variable: a variable left set in a pipeline
+ * would turn the gate into a silent pass. */
+void cli_set_check_args(void);
+bool cli_checking_args(void);
 
 /* Parses argv[1..*argc) (argv[0] is the command word) against cmd's
  * table.  On success argv[0..*argc) are the command's arguments, in
- * order, and 0 is returned.  A usage error is printed as one line with a
- * hint to --help, and GATE_EINPUT is returned. */
+ * order, and 0 is returned (CLI_HELP under --check-args).  A usage
+ * error is printed as one line with a hint to --help, and GATE_EINPUT is
+ * returned. */
 int cli_parse(const struct cli_command *cmd, int *argc, char **argv);
 
 /* Prints the synopsis and the option table, as --help does. */
