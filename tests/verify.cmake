@@ -30,3 +30,18 @@ foreach(s ${gate_verify_scenarios})
             --schema ${PROJECT_SOURCE_DIR}/docs/verify-report.schema.json)
   set_tests_properties(verify.${s} PROPERTIES LABELS "verify;registry" TIMEOUT 600)
 endforeach()
+
+# Scans of many templates (issue 11, tests/verify/scantest.py):
+#   verify.faults      20 templates x 10 images through a fault-injecting
+#                      proxy (scantest.py faults --full: 200 x 50)
+#   verify.concurrent  two scans at once into one --cache
+#   verify.secrets     a marker password never reaches output, reports or cache
+foreach(s faults concurrent secrets)
+  add_test(NAME verify.${s}
+    COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/verify/scantest.py ${s}
+            --gate $<TARGET_FILE:gate> --vectors ${PROJECT_SOURCE_DIR}/fixtures/vectors
+            --fixtures ${PROJECT_SOURCE_DIR}/fixtures
+            --schema ${PROJECT_SOURCE_DIR}/docs/verify-report.schema.json)
+  set_tests_properties(verify.${s} PROPERTIES LABELS "verify;registry" TIMEOUT 600)
+endforeach()
+set_tests_properties(verify.faults PROPERTIES LABELS "verify;registry;slow" TIMEOUT 300)
