@@ -30,11 +30,9 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import threading
 import time
 
@@ -575,28 +573,12 @@ def main():
     a = ap.parse_args()
     regtest.GATE, regtest.VECTORS = os.path.abspath(a.gate), os.path.abspath(a.vectors)
     verifytest.FIXTURES, verifytest.SCHEMA = os.path.abspath(a.fixtures), os.path.abspath(a.schema)
-    regtest.TMP = tempfile.mkdtemp(prefix="gate-scan-")
-    try:
-        if a.scenario == "bench":
-            s_bench([int(x) for x in a.sizes.split(",")], [int(x) for x in a.jobs.split(",")],
-                    a.templates_per_image)
-        else:
-            {"faults": s_faults, "concurrent": s_concurrent, "secrets": s_secrets}[a.scenario](a.full)
-        print("%s: passed" % a.scenario if a.scenario != "bench" else "bench: done")
-        return 0
-    except regtest.Failed as e:
-        print("FAIL: %s" % e, file=sys.stderr)
-        return 1
-    finally:
-        for stop in reversed(regtest.CLEANUP):
-            try:
-                stop()
-            except Exception as e:
-                print("cleanup: %s" % e, file=sys.stderr)
-        if a.keep:
-            print("kept %s" % regtest.TMP, file=sys.stderr)
-        else:
-            shutil.rmtree(regtest.TMP, ignore_errors=True)
+    if a.scenario == "bench":
+        return verifytest.run("bench", lambda: s_bench([int(x) for x in a.sizes.split(",")],
+                                                       [int(x) for x in a.jobs.split(",")],
+                                                       a.templates_per_image), a.keep)
+    fn = {"faults": s_faults, "concurrent": s_concurrent, "secrets": s_secrets}[a.scenario]
+    return verifytest.run("verify." + a.scenario, lambda: fn(a.full), a.keep)
 
 
 if __name__ == "__main__":
