@@ -349,6 +349,24 @@ def s_faults(full):
     check(rep["timings"]["retries"] == faults,
           "report says %d retries, the proxy injected %d faults: %s" %
           (rep["timings"]["retries"], faults, sorted(proxy.injected.items())[:10]))
+    # Twin: the same faults without retries leave faulted images
+    # unverified (never passed), and the report counts no retry.
+    twin = FaultProxy(reg.port, fault_plan(fleet, bad_digests), bad_digests)
+    for name in os.listdir(fleet.dir):
+        p = os.path.join(fleet.dir, name)
+        with open(p) as f:
+            text = f.read()
+        with open(p, "w") as f:
+            f.write(text.replace(host, "127.0.0.1:%d" % twin.port))
+    rc0, rep0, err0, _ = scan([fleet.dir, "--no-cache", "--jobs", "4", "--insecure-registry",
+                               "127.0.0.1:%d" % twin.port, "--retries", "0", "--idle-timeout", str(IDLE_TIMEOUT)])
+    v0 = one_verdict_each(fleet, rep0)
+    lost = [k for k, i in fleet.containers.items() if i not in bad and v0[k]["verdict"] == "unverified"]
+    check(rc0 == 3 and lost and rep0["timings"]["retries"] == 0,
+          "without retries: exit %d, %d other containers unverified, %d retries" %
+          (rc0, len(lost), rep0["timings"]["retries"]))
+    check(all(v0[k]["verdict"] != "pass" for k, i in fleet.containers.items() if i in bad),
+          "a wrong-digest image passed without retries")
     log("faults: %d templates x %d images, %d containers, %d distinct blobs, %d faults injected "
         "(%s), %d retries reported, %.1f s" %
         (n_templates, n_images, len(fleet.containers), len(wanted), faults,
