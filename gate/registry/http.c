@@ -34,6 +34,7 @@ struct gate_http {
 	/* Insecure and loopback hosts found to answer plain HTTP only. */
 	pthread_mutex_t plain_lock;
 	struct gate_strv plain;
+	uint64_t retries;       /* attempts after a failed one, all requests */
 };
 
 /* State of one attempt. */
@@ -196,6 +197,11 @@ static void resp_reset(struct gate_http_resp *resp)
 	gate_http_resp_free(resp);
 	resp->url = url;
 	resp->attempts = attempts;
+}
+
+uint64_t gate_http_retries(const gate_http *h)
+{
+	return __atomic_load_n(&h->retries, __ATOMIC_RELAXED);
 }
 
 int gate_http_is_insecure(const gate_http *h, const char *hostport)
@@ -775,6 +781,7 @@ static int retry(struct call *c, gate_err *err)
 	}
 	sleep_ms(wait);
 	c->waited_ms += (unsigned)wait;
+	__atomic_add_fetch(&c->h->retries, 1, __ATOMIC_RELAXED);
 	return 1;
 }
 

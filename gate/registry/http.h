@@ -106,6 +106,11 @@ int gate_http_do(gate_http *h, const struct gate_http_req *req,
 		 struct gate_http_resp *resp, gate_err *err);
 void gate_http_resp_free(struct gate_http_resp *resp);
 
+/* Retries made so far by every request through h: what a scan's report
+ * shows, so that a flaky registry is visible even when every request
+ * succeeded in the end. */
+uint64_t gate_http_retries(const gate_http *h);
+
 /* Whether host[:port] was named insecure. */
 int gate_http_is_insecure(const gate_http *h, const char *hostport);
 

@@ -88,12 +88,13 @@ int gate_report_verify_json(FILE *f, const struct gate_verify_report *r, const c
 
 	for (i = 0; i < r->inputs.n; i++)
 		inputs = append(inputs, json_string(r->inputs.v[i]));
-	doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:f, s:f}}",
+	doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:f, s:f, s:I}}",
 			"result", result_name(r->result), "gate_version", version,
 			"inputs", inputs, "groups", groups_json(r),
 			"containers", containers_json(r), "findings", findings_json(r),
 			"timings", "images", (json_int_t)r->images_count,
-			"resolve_seconds", r->resolve_seconds, "total_seconds", r->total_seconds);
+			"resolve_seconds", r->resolve_seconds, "total_seconds", r->total_seconds,
+			"retries", (json_int_t)r->retries);
 	if (!doc)
 		return -1;
 	rc = json_dumpf(doc, f, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -912,6 +912,8 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 	t1 = now_seconds();
 	out->images_count = run.images_count;
 	out->resolve_seconds = t1 - t0;
+	if (opts->registry && opts->registry->http)
+		out->retries = gate_http_retries(opts->registry->http);
 	for (m = 0; m < n; m++)
 		for (g = 0; g < models[m].groups_count; g++)
 			if (judge_group(&run, out->inputs.v[m], &models[m].groups[g], err))

@@ -147,6 +147,7 @@ struct gate_verify_report {
 	size_t findings_count;
 	size_t images_count;        /* distinct image references resolved */
 	double resolve_seconds;     /* registry: manifests, configs and layers */
+	uint64_t retries;           /* HTTP retries after failed attempts (gate_http_retries) */
 	double total_seconds;
 };
 

@@ -427,6 +427,29 @@ SCENARIOS = {
 }
 
 
+def run(name, fn, keep=False):
+    """Runs fn in a fresh regtest.TMP, stops what it started and removes
+    the directory (unless keep), passing or not.  Returns the exit status."""
+    regtest.TMP = tempfile.mkdtemp(prefix="gate-verify-")
+    try:
+        fn()
+        print("%s: passed" % name)
+        return 0
+    except regtest.Failed as e:
+        print("FAIL: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        for stop in reversed(regtest.CLEANUP):
+            try:
+                stop()
+            except Exception as e:
+                print("cleanup: %s" % e, file=sys.stderr)
+        if keep:
+            print("kept %s" % regtest.TMP, file=sys.stderr)
+        else:
+            shutil.rmtree(regtest.TMP, ignore_errors=True)
+
+
 def main():
     global FIXTURES, SCHEMA
     ap = argparse.ArgumentParser()
@@ -438,21 +461,7 @@ def main():
     a = ap.parse_args()
     regtest.GATE, regtest.VECTORS = os.path.abspath(a.gate), os.path.abspath(a.vectors)
     FIXTURES, SCHEMA = os.path.abspath(a.fixtures), os.path.abspath(a.schema)
-    regtest.TMP = tempfile.mkdtemp(prefix="gate-verify-")
-    try:
-        SCENARIOS[a.scenario]()
-        print("verify.%s: passed" % a.scenario)
-        return 0
-    except regtest.Failed as e:
-        print("FAIL: %s" % e, file=sys.stderr)
-        return 1
-    finally:
-        for stop in reversed(regtest.CLEANUP):
-            try:
-                stop()
-            except Exception as e:
-                print("cleanup: %s" % e, file=sys.stderr)
-        shutil.rmtree(regtest.TMP, ignore_errors=True)
+    return run("verify." + a.scenario, SCENARIOS[a.scenario])
 
 
 if __name__ == "__main__":
