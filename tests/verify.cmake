@@ -21,7 +21,8 @@ endforeach()
 # docker-registry on 127.0.0.1, pushes images, writes confcom-format
 # templates and checks verdicts, findings and the report schema.
 set(gate_verify_scenarios
-  pass drift command env order coverage candidates unreachable samples directory reports)
+  pass drift command env order coverage candidates unreachable samples directory reports
+  shards history)
 foreach(s ${gate_verify_scenarios})
   add_test(NAME verify.${s}
     COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/verify/verifytest.py ${s}

@@ -9,6 +9,7 @@
 #include "verify/verify.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "verify/admit.h"
 #include "verify/guest.h"
 #include "verify/policy_rules.h"
+#include "verify/remedy.h"
 #include "verify/ruleset.h"
 
 /* The feed of ACI's own infrastructure fragment: it covers the sidecars
@@ -96,6 +98,43 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	return rc ? -1 : (int)sev;
 }
 
+/* ---- shards ---- */
+
+unsigned gate_verify_shard_of(const char *file, const char *group, unsigned count)
+{
+	uint64_t h = 0xcbf29ce484222325u;           /* FNV-1a 64 offset basis */
+	const unsigned char *s;
+
+	for (s = (const unsigned char *)file; ; s++) {
+		h = (h ^ *s) * 0x100000001b3u;        /* the NUL separates file and group */
+		if (!*s)
+			break;
+	}
+	for (s = (const unsigned char *)group; *s; s++)
+		h = (h ^ *s) * 0x100000001b3u;
+	return count ? (unsigned)(h % count) : 0;
+}
+
+static bool in_shard(const struct gate_verify_opts *o, const char *file, const struct gate_group *g)
+{
+	return o->shard_count <= 1 ||
+	       gate_verify_shard_of(file, gate_group_label(g), o->shard_count) == o->shard_index;
+}
+
+/* A file whose groups all fall in other shards contributes nothing, not
+ * even its name in the report's inputs. */
+static bool file_in_shard(const struct gate_verify_opts *o, const struct gate_model *m)
+{
+	size_t g;
+
+	if (o->shard_count <= 1)
+		return true;
+	for (g = 0; g < m->groups_count; g++)
+		if (in_shard(o, m->file, &m->groups[g]))
+			return true;
+	return false;
+}
+
 /* ---- images ---- */
 
 static bool is_sidecar_covered(const struct gate_group *g, const struct gate_container *c)
@@ -137,6 +176,8 @@ static int collect_images(struct run *run, const struct gate_model *models, size
 		for (g = 0; g < models[m].groups_count; g++) {
 			const struct gate_group *grp = &models[m].groups[g];
 
+			if (!in_shard(run->opts, models[m].file, grp))
+				continue;
 			for (c = 0; c < grp->containers_count; c++) {
 				const struct gate_container *ctr = &grp->containers[c];
 				struct gate_image *img;
@@ -276,18 +317,25 @@ static int no_candidate(struct run *run, const struct scope *at, struct gate_ver
 				  drift_details(want, img, hashes), err,
 				  "the policy lists the image's %zu layers in another order",
 				  img->layer_count);
-	} else if (want->layers.n != img->layer_count) {
-		sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT,
-				  drift_details(want, img, hashes), err,
-				  "the policy lists %zu layers, the image %s has %zu now",
-				  want->layers.n, img->digest, img->layer_count);
 	} else {
 		json_t *d = drift_details(want, img, hashes);
 		size_t changed = json_array_size(json_object_get(d, "positions"));
+		char *fix;
 
-		sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT, d, err,
-				  "%zu of %zu layers differ from the policy's; the tag now resolves to %s",
-				  changed, img->layer_count, img->digest);
+		/* Where the policy's layers can still be found (verify/remedy.h). */
+		if (gate_remedy_explain(&fix, d, run->opts, img, &want->layers, err)) {
+			json_decref(d);
+			return -1;
+		}
+		if (want->layers.n != img->layer_count)
+			sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT, d, err,
+					  "the policy lists %zu layers, the image %s has %zu now%s",
+					  want->layers.n, img->digest, img->layer_count, fix);
+		else
+			sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT, d, err,
+					  "%zu of %zu layers differ from the policy's; the tag now resolves to %s%s",
+					  changed, img->layer_count, img->digest, fix);
+		free(fix);
 	}
 	return sev < 0 ? -1 : 0;
 }
@@ -767,7 +815,8 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 
 	memset(out, 0, sizeof(*out));
 	for (m = 0; m < n; m++)
-		if (gate_strv_push(&out->inputs, models[m].file, strlen(models[m].file), err))
+		if (file_in_shard(opts, &models[m]) &&
+		    gate_strv_push(&out->inputs, models[m].file, strlen(models[m].file), err))
 			goto done;
 	if (collect_images(&run, models, n, err))
 		goto done;
@@ -777,12 +826,16 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 		opts->hash(opts->hash_ctx, run.images, run.images_count);
 	else if (run.images_count)
 		gate_registry_hash(opts->registry, run.images, run.images_count);
+	/* The scan history, before any drift finding reads it. */
+	if (opts->registry)
+		gate_remedy_record(opts->registry, run.images, run.images_count);
 	t1 = now_seconds();
 	out->images_count = run.images_count;
 	out->resolve_seconds = t1 - t0;
 	for (m = 0; m < n; m++)
 		for (g = 0; g < models[m].groups_count; g++)
-			if (judge_group(&run, models[m].file, &models[m].groups[g], err))
+			if (in_shard(opts, models[m].file, &models[m].groups[g]) &&
+			    judge_group(&run, models[m].file, &models[m].groups[g], err))
 				goto done;
 	out->result = result_of(out);
 	rc = 0;

@@ -420,10 +420,81 @@ def s_reports():
           "text report file, without colour")
 
 
+def s_shards():
+    """--shard I/4 over a directory: the four reports cover each group exactly once."""
+    s = Setup()
+    pol = confcom.policy([s.app_container("web")])
+    d = os.path.join(regtest.TMP, "many")
+    for t in range(12):
+        write_template("many/t%02d.json" % t, [("g%02d-%d" % (t, k), pol, [("web", s.app, [], None)])
+                                               for k in range(t % 3 + 1)])
+    rc, whole, _ = verify([d], s.host, want=0)
+    groups = lambda rep: [(g["file"], g["name"]) for g in rep["groups"]]
+    seen = []
+    for i in range(4):
+        rc, rep, _ = verify([d, "--shard", "%d/4" % i], s.host, want=0)
+        check({c["group"] for c in rep["containers"]} <= {g["name"] for g in rep["groups"]},
+              "shard %d: containers only of its own groups" % i)
+        check(set(rep["inputs"]) == {f for f, _ in groups(rep)},
+              "shard %d: inputs are the files with a group in it: %s" % (i, rep["inputs"]))
+        seen += groups(rep)
+    check(len(groups(whole)) == 24, "24 groups in all: %d" % len(groups(whole)))
+    check(sorted(seen) == sorted(groups(whole)),
+          "the shards cover each group once: %d seen, %d distinct, %d in all" %
+          (len(seen), len(set(seen)), len(groups(whole))))
+    for bad in ("4/4", "1/0", "-1/4", "1", "a/b", "1/4x"):
+        verify([d, "--shard", bad], s.host, want=2)
+
+
+def s_history():
+    """The seed story with a cache: the drift finding names the digest the policy was made for."""
+    s = Setup()
+    cache = os.path.join(regtest.TMP, "cache")
+    pol = confcom.policy([s.app_container("web")])
+    t = write_template("t/story.json", [("demo", pol, [("web", s.app, [], None)])])
+    verify([t, "--cache", cache], s.host, want=0, cache=True)
+    hacked = web_layer("<h1>hacked</h1>\n")
+    new_digest = push(s.p, "simpleapp", "v1", s.base + [hacked])
+    rc, rep, _ = verify([t, "--cache", cache], s.host, want=1, cache=True)
+    drift = [f for f in rep["findings"] if f["rule"] == "layers.drift"]
+    check(len(drift) == 1, "one layers.drift: %s" % rules(rep))
+    d = drift[0]["details"]
+    check(d.get("policy_digest") == s.app_digest and d.get("tag") == "v1" and
+          d.get("still_served") is True and d.get("seen_at", "").endswith("Z") and d["digest"] == new_digest,
+          "the history names the old digest, still served: %s" % d)
+    check(s.app_digest in drift[0]["message"] and "seen at this tag on" in drift[0]["message"] and
+          "still served" in drift[0]["message"], "message: %s" % drift[0]["message"])
+    # gate history lists both runs' digests, newest last.
+    r = subprocess.run([regtest.GATE, "history", "--cache", cache, "--format", "json", s.app],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+    check(r.returncode == 0, "gate history: %d %s" % (r.returncode, r.stderr.decode()))
+    h = json.loads(r.stdout)
+    check([e["digest"] for e in h["entries"]] == [s.app_digest, new_digest] and
+          h["entries"][0]["layers"] == s.roots(s.app_layers) and h["reference"] == s.app,
+          "gate history --format json: %s" % h)
+    r = subprocess.run([regtest.GATE, "history", "--cache", cache, s.app],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+    out = r.stdout.decode()
+    check(r.returncode == 0 and s.app_digest in out and new_digest in out, "gate history:\n" + out)
+    # Tampered twin: a fresh cache has no history, so the finding names nothing.
+    rc, rep, _ = verify([t, "--cache", cache + "-fresh"], s.host, want=1, cache=True)
+    d = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]["details"]
+    check("policy_digest" not in d, "no history, no remedy: %s" % d)
+    # --search-tags: the old image is also v1-old; a fresh cache finds it there.
+    old = push(s.p, "simpleapp", "v1-old", s.app_layers)
+    check(old == s.app_digest, "v1-old is the old image")
+    rc, rep, _ = verify([t, "--cache", cache + "-tags", "--search-tags"], s.host, want=1, cache=True)
+    f = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]
+    check(f["details"].get("tag") == "v1-old" and f["details"].get("policy_digest") == s.app_digest and
+          f["details"].get("still_served") is True and "seen_at" not in f["details"] and
+          "'v1-old'" in f["message"], "--search-tags names v1-old: %s %s" % (f["message"], f["details"]))
+
+
 SCENARIOS = {
     "pass": s_pass, "drift": s_drift, "command": s_command, "env": s_env, "order": s_order,
     "coverage": s_coverage, "candidates": s_candidates, "unreachable": s_unreachable,
-    "samples": s_samples, "directory": s_directory, "reports": s_reports,
+    "samples": s_samples, "directory": s_directory, "reports": s_reports, "shards": s_shards,
+    "history": s_history,
 }
 
 
