@@ -488,6 +488,14 @@ def s_history():
     check(f["details"].get("tag") == "v1-old" and f["details"].get("policy_digest") == s.app_digest and
           f["details"].get("still_served") is True and "seen_at" not in f["details"] and
           "'v1-old'" in f["message"], "--search-tags names v1-old: %s %s" % (f["message"], f["details"]))
+    # The old manifest deleted from the registry: the history still names
+    # it, and the finding says it is no longer served.
+    s.p._req("DELETE", "/v2/simpleapp/manifests/%s" % s.app_digest, want=(202,))
+    rc, rep, _ = verify([t, "--cache", cache], s.host, want=1, cache=True)
+    f = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]
+    check(f["details"].get("policy_digest") == s.app_digest and f["details"].get("still_served") is False and
+          "404" in f["details"].get("served_error", "") and "no longer served" in f["message"],
+          "a deleted digest is not served: %s %s" % (f["message"], f["details"]))
 
 
 SCENARIOS = {
