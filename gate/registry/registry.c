@@ -902,10 +902,13 @@ int gate_registry_tags(const struct gate_registry_opts *opts, const char *ref, s
 	snprintf(host, sizeof(host), "https://%s", gate_ref_api_host(&s.ref));
 	if (snprintf(url, sizeof(url), "%s/tags/list?n=%u", s.base, (unsigned)max) >= (int)sizeof(url))
 		rc = gate_err_set(err, GATE_EINPUT, "image reference '%s' too long", ref);
-	/* Pages go on while the registry names a next one on the same host. */
+	/* Pages go on while the registry names a next one on the same host
+	 * (distribution sends a relative Link) and each page adds a tag. */
 	while (!rc && out->n < max) {
+		size_t before = out->n;
+
 		rc = tags_page(&s, url, out, max, &next, err);
-		if (rc || !next)
+		if (rc || !next || out->n == before)
 			break;
 		if (snprintf(url, sizeof(url), "%s%s", host, next) >= (int)sizeof(url))
 			break;

@@ -9,7 +9,6 @@
 #include "verify/verify.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "verify/guest.h"
 #include "verify/policy_rules.h"
 #include "verify/remedy.h"
+#include "verify/shard.h"
 #include "verify/ruleset.h"
 
 /* The feed of ACI's own infrastructure fragment: it covers the sidecars
@@ -98,43 +98,6 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	return rc ? -1 : (int)sev;
 }
 
-/* ---- shards ---- */
-
-unsigned gate_verify_shard_of(const char *file, const char *group, unsigned count)
-{
-	uint64_t h = 0xcbf29ce484222325u;           /* FNV-1a 64 offset basis */
-	const unsigned char *s;
-
-	for (s = (const unsigned char *)file; ; s++) {
-		h = (h ^ *s) * 0x100000001b3u;        /* the NUL separates file and group */
-		if (!*s)
-			break;
-	}
-	for (s = (const unsigned char *)group; *s; s++)
-		h = (h ^ *s) * 0x100000001b3u;
-	return count ? (unsigned)(h % count) : 0;
-}
-
-static bool in_shard(const struct gate_verify_opts *o, const char *file, const struct gate_group *g)
-{
-	return o->shard_count <= 1 ||
-	       gate_verify_shard_of(file, gate_group_label(g), o->shard_count) == o->shard_index;
-}
-
-/* A file whose groups all fall in other shards contributes nothing, not
- * even its name in the report's inputs. */
-static bool file_in_shard(const struct gate_verify_opts *o, const struct gate_model *m)
-{
-	size_t g;
-
-	if (o->shard_count <= 1)
-		return true;
-	for (g = 0; g < m->groups_count; g++)
-		if (in_shard(o, m->file, &m->groups[g]))
-			return true;
-	return false;
-}
-
 /* ---- images ---- */
 
 static bool is_sidecar_covered(const struct gate_group *g, const struct gate_container *c)
@@ -176,7 +139,7 @@ static int collect_images(struct run *run, const struct gate_model *models, size
 		for (g = 0; g < models[m].groups_count; g++) {
 			const struct gate_group *grp = &models[m].groups[g];
 
-			if (!in_shard(run->opts, models[m].file, grp))
+			if (!gate_shard_has_group(run->opts, models[m].file, grp))
 				continue;
 			for (c = 0; c < grp->containers_count; c++) {
 				const struct gate_container *ctr = &grp->containers[c];
@@ -815,7 +778,7 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 
 	memset(out, 0, sizeof(*out));
 	for (m = 0; m < n; m++)
-		if (file_in_shard(opts, &models[m]) &&
+		if (gate_shard_has_file(opts, &models[m]) &&
 		    gate_strv_push(&out->inputs, models[m].file, strlen(models[m].file), err))
 			goto done;
 	if (collect_images(&run, models, n, err))
@@ -834,7 +797,7 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 	out->resolve_seconds = t1 - t0;
 	for (m = 0; m < n; m++)
 		for (g = 0; g < models[m].groups_count; g++)
-			if (in_shard(opts, models[m].file, &models[m].groups[g]) &&
+			if (gate_shard_has_group(opts, models[m].file, &models[m].groups[g]) &&
 			    judge_group(&run, models[m].file, &models[m].groups[g], err))
 				goto done;
 	out->result = result_of(out);

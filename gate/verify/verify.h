@@ -163,8 +163,8 @@ struct gate_verify_opts {
 	const struct gate_ruleset *ruleset;
 	/* Shard shard_index of shard_count (0 <= index < count); count 0 or
 	 * 1 means every group.  A group belongs to the shard
-	 * gate_verify_shard_of(file, group label, count): the rest are left
-	 * out of the report, and their images are not fetched. */
+	 * gate_shard_of(file, group label, count) (verify/shard.h): the rest
+	 * are left out of the report, and their images are not fetched. */
 	unsigned shard_index, shard_count;
 	/* On layers.drift, look among the repository's other tags for the
 	 * policy's layers when the scan history has not seen them
@@ -172,9 +172,6 @@ struct gate_verify_opts {
 	bool search_tags;
 };
 
-/* The shard of a group: FNV-1a 64 of "file\0group" mod count, so the
- * assignment depends on nothing but the path as given and the name. */
-unsigned gate_verify_shard_of(const char *file, const char *group, unsigned count);
 
 /* Verifies every group of models[0..n).  Registry failures are not
  * errors: they make the containers concerned unverified.  Returns 0, or
