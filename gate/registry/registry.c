@@ -826,6 +826,10 @@ static void session_destroy(struct session *s)
 
 /* --- tags --- */
 
+/* Tags asked for per page of tags/list; registries cap it (Docker Hub
+ * and ACR at 100) and send a Link to the next page. */
+#define TAGS_PAGE 32u
+
 /* The path and query of the next page from a Link header,
  * `</v2/name/tags/list?n=64&last=x>; rel="next"`, or NULL. */
 static const char *next_page(char *link)
@@ -900,7 +904,7 @@ int gate_registry_tags(const struct gate_registry_opts *opts, const char *ref, s
 		s.deadline = (struct gate_http_deadline){
 			gate_http_now_ms() + opts->timeout_s * 1000ull, opts->timeout_s };
 	snprintf(host, sizeof(host), "https://%s", gate_ref_api_host(&s.ref));
-	if (snprintf(url, sizeof(url), "%s/tags/list?n=%u", s.base, (unsigned)max) >= (int)sizeof(url))
+	if (snprintf(url, sizeof(url), "%s/tags/list?n=%u", s.base, TAGS_PAGE) >= (int)sizeof(url))
 		rc = gate_err_set(err, GATE_EINPUT, "image reference '%s' too long", ref);
 	/* Pages go on while the registry names a next one on the same host
 	 * (distribution sends a relative Link) and each page adds a tag. */
