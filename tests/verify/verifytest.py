@@ -11,6 +11,7 @@ gate verify, and checks the exit status, the verdicts and the findings of
 the JSON report, which must also validate against the report's schema.
 """
 import argparse
+import http.client
 import io
 import json
 import os
@@ -446,6 +447,33 @@ def s_shards():
         verify([d, "--shard", bad], s.host, want=2)
 
 
+def paged_tags(upstream):
+    """A Proxy hook: tags/list two tags a page, the next page in a Link header
+    (Debian's registry 2.8 sends every tag at once)."""
+    import urllib.parse
+
+    def hook(h, body):
+        u = urllib.parse.urlsplit(h.path)
+        if not u.path.endswith("/tags/list"):
+            return False
+        last = urllib.parse.parse_qs(u.query).get("last", [""])[0]
+        c = http.client.HTTPConnection("127.0.0.1", upstream, timeout=60)
+        c.request("GET", u.path)
+        tags = sorted(json.loads(c.getresponse().read())["tags"])
+        c.close()
+        page = [t for t in tags if t > last][:2]
+        data = json.dumps({"name": u.path[4:-len("/tags/list")], "tags": page}).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        if page and page[-1] != tags[-1]:
+            h.send_header("Link", '<%s?n=2&last=%s>; rel="next"' % (u.path, page[-1]))
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+        return True
+    return hook
+
+
 def s_history():
     """The seed story with a cache: the drift finding names the digest the policy was made for."""
     s = Setup()
@@ -488,6 +516,19 @@ def s_history():
     check(f["details"].get("tag") == "v1-old" and f["details"].get("policy_digest") == s.app_digest and
           f["details"].get("still_served") is True and "seen_at" not in f["details"] and
           "'v1-old'" in f["message"], "--search-tags names v1-old: %s %s" % (f["message"], f["details"]))
+    # Through a proxy that pages tags/list two tags at a time with Link
+    # headers, as large registries do: v1-old is on the third page.
+    for i in range(3):
+        push(s.p, "simpleapp", "a%d" % i, s.base)
+    proxy = regtest.Proxy(s.reg.port, hook=paged_tags(s.reg.port))
+    via = "127.0.0.1:%d" % proxy.port
+    t2 = write_template("t/story-proxy.json", [("demo", confcom.policy([s.app_container(
+        "web", image=via + "/simpleapp:v1")]), [("web", via + "/simpleapp:v1", [], None)])])
+    rc, rep, _ = verify([t2, "--cache", cache + "-pages", "--search-tags"], via, want=1, cache=True)
+    f = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]
+    check(f["details"].get("tag") == "v1-old" and
+          proxy.count(lambda r: "/tags/list" in r[1] and "last=" in r[1]) >= 2,
+          "tags/list pages followed: %s %s" % (f["details"], proxy.requests))
     # The old manifest deleted from the registry: the history still names
     # it, and the finding says it is no longer served.
     s.p._req("DELETE", "/v2/simpleapp/manifests/%s" % s.app_digest, want=(202,))
