@@ -17,6 +17,15 @@ struct found {
 	char served_error[GATE_ERR_MSG_SIZE];
 };
 
+/* One lookup of a run: the image's name and the policy's layers it was
+ * for, and what it found (hit 0: nothing). */
+struct gate_remedy_seen {
+	char *name;
+	struct gate_strv layers;
+	int hit;
+	struct found f;
+};
+
 static int image_entry(struct gate_history_entry *e, const struct gate_image *img, gate_err *err)
 {
 	char hex[GATE_DIGEST_HEX_SIZE + 1];
@@ -192,30 +201,77 @@ static int explain_found(char **note, json_t *details, const struct found *f, ga
 	return n < 0 ? gate_err_nomem(err) : 0;
 }
 
-int gate_remedy_explain(char **note, json_t *details, const struct gate_verify_opts *o,
-			const struct gate_image *img, const struct gate_strv *policy_layers,
-			gate_err *err)
+static int look_up(struct found *f, const struct gate_verify_opts *o, const struct gate_image *img,
+		   const struct gate_strv *want, gate_err *err)
 {
 	const struct gate_registry_opts *reg = o->registry;
 	gate_err perr = GATE_ERR_INIT;
 	struct gate_ref r;
-	struct found f;
 	int hit = 0;
 
-	*note = NULL;
-	memset(&f, 0, sizeof(f));
-	if (reg && !gate_ref_parse(&r, img->name, &perr)) {
-		if (reg->cache && (hit = from_history(&f, reg, img, policy_layers, err)) < 0)
-			return -1;
-		if (hit) {
-			snprintf(f.tag, sizeof(f.tag), "%s", r.tag);
-			check_served(&f, reg, &r, policy_layers);
-		} else if (o->search_tags &&
-			   (hit = from_tags(&f, reg, &r, img->name, policy_layers, err)) < 0) {
-			return -1;
-		}
+	if (!reg || gate_ref_parse(&r, img->name, &perr))
+		return 0;
+	if (reg->cache && (hit = from_history(f, reg, img, want, err)) < 0)
+		return -1;
+	if (hit) {
+		snprintf(f->tag, sizeof(f->tag), "%s", r.tag);
+		check_served(f, reg, &r, want);
+	} else if (o->search_tags) {
+		hit = from_tags(f, reg, &r, img->name, want, err);
 	}
-	if (hit)
-		return explain_found(note, details, &f, err);
+	return hit;
+}
+
+static struct gate_remedy_seen *memo_find(struct gate_remedy_memo *m, const char *name,
+					  const struct gate_strv *want)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name) && same_strv(&m->v[i].layers, want))
+			return &m->v[i];
+	return NULL;
+}
+
+static struct gate_remedy_seen *memo_add(struct gate_remedy_memo *m, const char *name,
+					 const struct gate_strv *want, gate_err *err)
+{
+	struct gate_remedy_seen *s = gate_array_push(&m->v, &m->n, sizeof(*s), err);
+	size_t i;
+
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	if (!(s->name = gate_strdup(name, err)))
+		return NULL;
+	for (i = 0; i < want->n; i++)
+		if (gate_strv_push(&s->layers, want->v[i], strlen(want->v[i]), err))
+			return NULL;
+	return s;
+}
+
+void gate_remedy_memo_free(struct gate_remedy_memo *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].name);
+		gate_strv_free(&m->v[i].layers);
+	}
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+int gate_remedy_explain(char **note, json_t *details, struct gate_remedy_memo *memo,
+			const struct gate_verify_opts *o, const struct gate_image *img,
+			const struct gate_strv *policy_layers, gate_err *err)
+{
+	struct gate_remedy_seen *seen = memo_find(memo, img->name, policy_layers);
+
+	*note = NULL;
+	if (!seen) {
+		if (!(seen = memo_add(memo, img->name, policy_layers, err)) ||
+		    (seen->hit = look_up(&seen->f, o, img, policy_layers, err)) < 0)
+			return -1;
+	}
+	if (seen->hit)
+		return explain_found(note, details, &seen->f, err);
 	return (*note = strdup("")) ? 0 : gate_err_nomem(err);
 }

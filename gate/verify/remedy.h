@@ -21,12 +21,22 @@
  * reason to fail a verdict, so nothing is returned. */
 void gate_remedy_record(const struct gate_registry_opts *o, const struct gate_image *imgs, size_t n);
 
+/* What one run found already, so that an image that drifted in many
+ * templates is looked up once per policy: zero it before the first
+ * gate_remedy_explain(), free it after the last. */
+struct gate_remedy_memo {
+	struct gate_remedy_seen *v;
+	size_t n;
+};
+
+void gate_remedy_memo_free(struct gate_remedy_memo *m);
+
 /* Looks for policy_layers at img's reference elsewhere.  When found, adds
  * policy_digest, seen_at (history only), tag and still_served to details
  * and sets *note to a clause for the finding's message ("; the policy
  * matches ..."); otherwise *note is "".  *note is malloc'd.  0 or -1. */
-int gate_remedy_explain(char **note, json_t *details, const struct gate_verify_opts *o,
-			const struct gate_image *img, const struct gate_strv *policy_layers,
-			gate_err *err);
+int gate_remedy_explain(char **note, json_t *details, struct gate_remedy_memo *memo,
+			const struct gate_verify_opts *o, const struct gate_image *img,
+			const struct gate_strv *policy_layers, gate_err *err);
 
 #endif

@@ -39,6 +39,7 @@ struct run {
 	const struct gate_verify_opts *opts;
 	struct gate_image *images;          /* one per distinct reference */
 	size_t images_count;
+	struct gate_remedy_memo remedies;   /* drift lookups done (verify/remedy.h) */
 };
 
 static double now_seconds(void)
@@ -286,7 +287,7 @@ static int no_candidate(struct run *run, const struct scope *at, struct gate_ver
 		char *fix;
 
 		/* Where the policy's layers can still be found (verify/remedy.h). */
-		if (gate_remedy_explain(&fix, d, run->opts, img, &want->layers, err)) {
+		if (gate_remedy_explain(&fix, d, &run->remedies, run->opts, img, &want->layers, err)) {
 			json_decref(d);
 			return -1;
 		}
@@ -771,7 +772,7 @@ int gate_verify_exit_status(const struct gate_verify_report *r)
 int gate_verify_run(struct gate_verify_report *out, const struct gate_model *models, size_t n,
 		    const struct gate_verify_opts *opts, gate_err *err)
 {
-	struct run run = { out, opts, NULL, 0 };
+	struct run run = { out, opts, NULL, 0, { NULL, 0 } };
 	double t0 = now_seconds(), t1;
 	size_t m, g;
 	int rc = -1;
@@ -806,6 +807,7 @@ done:
 	for (size_t i = 0; i < run.images_count; i++)
 		gate_image_release(&run.images[i]);
 	free(run.images);
+	gate_remedy_memo_free(&run.remedies);
 	out->total_seconds = now_seconds() - t0;
 	return rc;
 }

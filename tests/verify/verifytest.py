@@ -522,13 +522,17 @@ def s_history():
         push(s.p, "simpleapp", "a%d" % i, s.base)
     proxy = regtest.Proxy(s.reg.port, hook=paged_tags(s.reg.port))
     via = "127.0.0.1:%d" % proxy.port
-    t2 = write_template("t/story-proxy.json", [("demo", confcom.policy([s.app_container(
-        "web", image=via + "/simpleapp:v1")]), [("web", via + "/simpleapp:v1", [], None)])])
+    # Two groups drifted the same way: the tags are searched once.
+    vpol = confcom.policy([s.app_container("web", image=via + "/simpleapp:v1")])
+    t2 = write_template("t/story-proxy.json", [(g, vpol, [("web", via + "/simpleapp:v1", [], None)])
+                                               for g in ("demo", "demo2")])
     rc, rep, _ = verify([t2, "--cache", cache + "-pages", "--search-tags"], via, want=1, cache=True)
-    f = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]
-    check(f["details"].get("tag") == "v1-old" and
+    fs = [f for f in rep["findings"] if f["rule"] == "layers.drift"]
+    check(len(fs) == 2 and all(f["details"].get("tag") == "v1-old" for f in fs) and
           proxy.count(lambda r: "/tags/list" in r[1] and "last=" in r[1]) >= 2,
-          "tags/list pages followed: %s %s" % (f["details"], proxy.requests))
+          "tags/list pages followed: %s %s" % ([f["details"] for f in fs], proxy.requests))
+    check(proxy.count(lambda r: r[1].endswith("/tags/list?n=32")) == 1,
+          "one tag search for two findings: %s" % proxy.requests)
     # The old manifest deleted from the registry: the history still names
     # it, and the finding says it is no longer served.
     s.p._req("DELETE", "/v2/simpleapp/manifests/%s" % s.app_digest, want=(202,))
