@@ -38,6 +38,14 @@
 /* Registry */
 #define GATE_MAX_MANIFEST_SIZE    (4u << 20)
 #define GATE_MAX_CONFIG_SIZE      (8u << 20)
+/* Scan history (registry/cache.h): entries kept per image reference, the
+ * newest first to survive; an entry holds at most GATE_MAX_HISTORY_LAYERS
+ * root hashes, so a history file is bounded too. */
+#define GATE_HISTORY_ENTRIES      256
+#define GATE_MAX_HISTORY_LAYERS   256
+#define GATE_MAX_HISTORY_SIZE     (GATE_HISTORY_ENTRIES * (GATE_MAX_HISTORY_LAYERS * 65 + 1024))
+/* --search-tags: tags of one repository resolved and hashed at most */
+#define GATE_MAX_SEARCH_TAGS      64
 #define GATE_MAX_TOKEN_SIZE       (1u << 20)
 /* A layer blob's declared (compressed) size.  The largest layers seen in
  * the wild are tens of GiB uncompressed; a descriptor claiming more is
@@ -67,5 +75,7 @@
 #define GATE_MAX_RULES_SIZE       (1u << 20)
 #define GATE_MAX_RULE_ENTRIES     64              /* entries of one rule */
 #define GATE_MAX_RULE_GLOBS       1024            /* globs of one list, pins of one expect */
+/* --shard I/N: a Kubernetes Indexed Job's completions, generously */
+#define GATE_SHARDS_MAX           65536u
 
 #endif

@@ -3,7 +3,8 @@
  * container of these deployments, with what the registries serve now?
  *
  *   gate verify INPUT... [-p PARAMS] [--format text|json|sarif|junit]
- *               [--output [FORMAT=]FILE]... [--rules FILE] [--audit]
+ *               [--output [FORMAT=]FILE]... [--rules FILE] [--audit] [--shard I/N]
+ *               [--search-tags]
  *               [registry options of gate hash IMAGE]
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "options.h"
 #include "registry_opts.h"
 #include "base/err.h"
+#include "base/limits.h"
 #include "input/discover.h"
 #include "input/input.h"
 #include "report/verify_report.h"
@@ -205,11 +207,39 @@ static bool colour_wanted(void)
 	return isatty(STDOUT_FILENO) && !(no && *no);
 }
 
+/* --shard I/N: two decimal numbers, 0 <= I < N <= GATE_SHARDS_MAX. */
+struct shard {
+	unsigned index, count;
+};
+
+static int parse_shard(void *value, const char *arg, gate_err *err)
+{
+	struct shard *s = value;
+	unsigned long i, n;
+	char *end;
+
+	errno = 0;
+	i = strtoul(arg, &end, 10);
+	if (end == arg || *end != '/' || arg[0] == '-' || end[1] == '-' || end[1] == '+')
+		goto bad;
+	n = strtoul(end + 1, &end, 10);
+	if (errno || *end || !n || n > GATE_SHARDS_MAX || i >= n)
+		goto bad;
+	s->index = (unsigned)i;
+	s->count = (unsigned)n;
+	return 0;
+bad:
+	return gate_err_set(err, GATE_EINPUT, "--shard '%s': expected I/N with 0 <= I < N <= %u",
+			    arg, GATE_SHARDS_MAX);
+}
+
 struct run_opts {
 	int format;
 	const struct gate_strv *outputs;
 	const gate_ruleset *ruleset;
 	int audit;
+	struct shard shard;
+	int search_tags;
 };
 
 /* Every --output gets its own file; stdout gets the report only when no
@@ -246,6 +276,8 @@ static int verify(struct cli_registry *reg, struct inputs *in, const struct run_
 	struct gate_verify_report report = GATE_VERIFY_REPORT_INIT;
 	struct gate_verify_opts opts = {
 		.registry = &reg->opts, .hash = hash_images, .hash_ctx = reg, .ruleset = o->ruleset,
+		.shard_index = o->shard.index, .shard_count = o->shard.count,
+		.search_tags = o->search_tags,
 	};
 	gate_err err = GATE_ERR_INIT;
 	int status;
@@ -299,7 +331,8 @@ int cmd_verify(int argc, char **argv)
 	gate_ruleset *ruleset = NULL;
 	gate_err err = GATE_ERR_INIT;
 	const char *params = NULL, *rules = NULL;
-	int format = FORMAT_TEXT, audit = 0, rc;
+	int format = FORMAT_TEXT, audit = 0, search_tags = 0, rc;
+	struct shard shard = { 0, 0 };
 	size_t i;
 
 	cli_registry_init(&reg);
@@ -315,6 +348,10 @@ int cmd_verify(int argc, char **argv)
 			CLI_STRING(0, "rules", &rules, "FILE",
 				   "rule set: severity and scope per rule (see 'gate rules list')"),
 			CLI_FLAG(0, "audit", &audit, "report everything, exit 0 unless the input is bad"),
+			CLI_CALLBACK("shard", &shard, "I/N", parse_shard,
+				     "verify only the groups of shard I of N (a hash of file and group)"),
+			CLI_FLAG(0, "search-tags", &search_tags,
+				 "on layers.drift, look for the policy's layers among the repository's other tags"),
 			CLI_INCLUDE(reg.options),
 			CLI_END,
 		};
@@ -340,7 +377,7 @@ int cmd_verify(int argc, char **argv)
 		 read_inputs(&in, argc, argv, params, &err) || cli_registry_open(&reg, &err))
 		rc = cli_error("verify", &err);
 	else {
-		struct run_opts o = { format, &outputs, ruleset, audit };
+		struct run_opts o = { format, &outputs, ruleset, audit, shard, search_tags };
 
 		rc = verify(&reg, &in, &o);
 	}

@@ -18,6 +18,7 @@ static const struct command {
 	{ "verify", cmd_verify, "predict the guest's verdict on every container, from the registry now" },
 	{ "rules", cmd_rules, "list the rule ids of gate verify, or check a rule set" },
 	{ "policy", cmd_policy, "show the CCE policies of a template, and their hostdata" },
+	{ "history", cmd_history, "what the scan history holds for an image reference" },
 };
 
 static void usage(FILE *f)

@@ -6,8 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "base/limits.h"
 
 #define HEX_SIZE GATE_DIGEST_HEX_SIZE
 #define PATH_SIZE 4096
@@ -22,6 +26,7 @@ struct gate_cache {
 	int root_fd;
 	int engine_fd;                  /* root/engine-N */
 	int blobs_fd;                   /* root/blobs/sha256 */
+	int history_fd;                 /* root/history */
 };
 
 /* mkdir -p, new directories 0700. */
@@ -107,6 +112,7 @@ static int default_root(char *root, size_t size, const char *dir, gate_err *err)
 int gate_cache_open(gate_cache **out, const char *dir, gate_err *err)
 {
 	char root[PATH_SIZE], engine[PATH_SIZE + 32], blobs[PATH_SIZE + 32], name[32];
+	char history[PATH_SIZE + 32];
 	gate_cache *c;
 	int blobs_parent = -1;
 
@@ -116,17 +122,19 @@ int gate_cache_open(gate_cache **out, const char *dir, gate_err *err)
 	snprintf(name, sizeof(name), "engine-%d", GATE_ENGINE_VERSION);
 	snprintf(engine, sizeof(engine), "%s/%s", root, name);
 	snprintf(blobs, sizeof(blobs), "%s/blobs/sha256", root);
-	if (make_dirs(engine, err) || make_dirs(blobs, err))
+	snprintf(history, sizeof(history), "%s/history", root);
+	if (make_dirs(engine, err) || make_dirs(blobs, err) || make_dirs(history, err))
 		return -1;
 	if (!(c = malloc(sizeof(*c))))
 		return gate_err_nomem(err);
-	c->engine_fd = c->blobs_fd = -1;
+	c->engine_fd = c->blobs_fd = c->history_fd = -1;
 	/* The root may be reached through symlinks (a ~/.cache moved to
 	 * another disk); what is under it may not. */
 	if ((c->root_fd = open_dir(AT_FDCWD, root, 1, root, err)) < 0 ||
 	    (c->engine_fd = open_dir(c->root_fd, name, 0, engine, err)) < 0 ||
 	    (blobs_parent = open_dir(c->root_fd, "blobs", 0, blobs, err)) < 0 ||
-	    (c->blobs_fd = open_dir(blobs_parent, "sha256", 0, blobs, err)) < 0) {
+	    (c->blobs_fd = open_dir(blobs_parent, "sha256", 0, blobs, err)) < 0 ||
+	    (c->history_fd = open_dir(c->root_fd, "history", 0, history, err)) < 0) {
 		if (blobs_parent >= 0)
 			close(blobs_parent);
 		gate_cache_free(c);
@@ -270,6 +278,184 @@ int gate_cache_put_blob(gate_cache *c, const char *digest, const void *buf, size
 	return write_atomic(c->blobs_fd, hex, buf, size, err);
 }
 
+/* ---- scan history ---- */
+
+#define TIME_FORMAT "%Y-%m-%dT%H:%M:%SZ"
+#define TIME_SIZE sizeof("YYYY-MM-DDThh:mm:ssZ")
+
+static void history_name(char name[HEX_SIZE + 1], const char *ref)
+{
+	unsigned char md[GATE_DIGEST_SIZE];
+
+	EVP_Digest(ref, strlen(ref), md, NULL, EVP_sha256(), NULL);
+	gate_hex(name, md, GATE_DIGEST_SIZE);
+}
+
+/* Parses one line (NUL-terminated, without its newline) of ref's
+ * history.  Returns 1 with e filled, 0 for a line to ignore, -1 on ENOMEM. */
+static int parse_line(struct gate_history_entry *e, char *line, const char *ref, gate_err *err)
+{
+	char *digest, *when, *layers, *p, *comma;
+	struct tm tm;
+	size_t reflen = strlen(ref);
+
+	memset(e, 0, sizeof(*e));
+	if (strncmp(line, ref, reflen) || line[reflen] != ' ')
+		return 0;
+	digest = line + reflen + 1;
+	if (!(when = strchr(digest, ' ')) || !(layers = strchr(when + 1, ' ')))
+		return 0;
+	*when++ = '\0';
+	*layers++ = '\0';
+	if (!gate_digest_parse(digest, NULL) || strlen(digest) > GATE_REF_DIGEST_MAX)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if (!(p = strptime(when, TIME_FORMAT, &tm)) || *p)
+		return 0;
+	strcpy(e->digest, digest);
+	e->seen = (int64_t)timegm(&tm);
+	for (p = layers; *p; p = comma ? comma + 1 : p + strlen(p)) {
+		unsigned char md[GATE_DIGEST_SIZE];
+
+		comma = strchr(p, ',');
+		if ((comma ? (size_t)(comma - p) : strlen(p)) != HEX_SIZE || gate_unhex(md, p, sizeof(md)) ||
+		    e->layers.n == GATE_MAX_HISTORY_LAYERS) {
+			gate_strv_free(&e->layers);
+			return 0;
+		}
+		if (gate_strv_push(&e->layers, p, HEX_SIZE, err))
+			return -1;
+	}
+	return e->layers.n ? 1 : (gate_strv_free(&e->layers), 0);
+}
+
+void gate_history_free(struct gate_history_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gate_strv_free(&v[i].layers);
+	free(v);
+}
+
+int gate_cache_history_read(gate_cache *c, const char *ref, struct gate_history_entry **out,
+			    size_t *n, gate_err *err)
+{
+	char name[HEX_SIZE + 1], *buf, *line, *nl;
+	struct gate_history_entry e, *slot;
+	ssize_t size;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	history_name(name, ref);
+	if (!(buf = malloc(GATE_MAX_HISTORY_SIZE + 1)))
+		return gate_err_nomem(err);
+	size = read_entry(c->history_fd, name, buf, GATE_MAX_HISTORY_SIZE);
+	for (line = buf; size > 0 && !rc && (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		rc = parse_line(&e, line, ref, err);
+		if (rc <= 0)
+			continue;
+		rc = 0;
+		if (!(slot = gate_array_push(out, n, sizeof(*slot), err))) {
+			gate_strv_free(&e.layers);
+			rc = -1;
+		} else {
+			*slot = e;
+		}
+	}
+	free(buf);
+	if (rc < 0) {
+		gate_history_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* e as one line, with its newline, into a malloc'd string. */
+static char *format_line(const char *ref, const struct gate_history_entry *e, gate_err *err)
+{
+	char when[TIME_SIZE];
+	time_t t = (time_t)e->seen;
+	struct tm tm;
+	size_t size, i;
+	char *line, *p;
+
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), TIME_FORMAT, &tm)) {
+		gate_err_set(err, GATE_EVERIFY, "history of '%s': bad time", ref);
+		return NULL;
+	}
+	size = strlen(ref) + strlen(e->digest) + strlen(when) + 4 + e->layers.n * (HEX_SIZE + 1);
+	if (!(line = p = malloc(size))) {
+		gate_err_nomem(err);
+		return NULL;
+	}
+	p += sprintf(p, "%s %s %s ", ref, e->digest, when);
+	for (i = 0; i < e->layers.n; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", e->layers.v[i]);
+	strcpy(p, "\n");
+	return line;
+}
+
+/* The kept lines of the old file, then line: the newest entries win. */
+static int history_write(gate_cache *c, const char *name, const char *ref,
+			 const struct gate_history_entry *old, size_t n, const char *line, gate_err *err)
+{
+	size_t first = n >= GATE_HISTORY_ENTRIES ? n - (GATE_HISTORY_ENTRIES - 1) : 0, len = 0, i;
+	char *buf = NULL, *l;
+	int rc = -1;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return gate_err_nomem(err);
+	for (i = first; i < n; i++) {
+		if (!(l = format_line(ref, &old[i], err)))
+			goto out;
+		fputs(l, f);
+		free(l);
+	}
+	fputs(line, f);
+	if (fclose(f)) {
+		f = NULL;
+		gate_err_nomem(err);
+		goto out;
+	}
+	f = NULL;
+	rc = write_atomic(c->history_fd, name, buf, len, err);
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	return rc;
+}
+
+int gate_cache_history_append(gate_cache *c, const char *ref, const struct gate_history_entry *e,
+			      gate_err *err)
+{
+	struct gate_history_entry *old = NULL;
+	char name[HEX_SIZE + 1], *line;
+	size_t n = 0;
+	int rc = -1;
+
+	if (strchr(ref, ' ') || strchr(ref, '\n') || !e->layers.n ||
+	    e->layers.n > GATE_MAX_HISTORY_LAYERS)
+		return gate_err_set(err, GATE_EINPUT, "history of '%s': not recorded (%zu layers)",
+				    ref, e->layers.n);
+	if (!(line = format_line(ref, e, err)))
+		return -1;
+	history_name(name, ref);
+	/* Two gates sharing a cache must not lose each other's lines. */
+	while (flock(c->history_fd, LOCK_EX) && errno == EINTR)
+		;
+	if (!gate_cache_history_read(c, ref, &old, &n, err))
+		rc = history_write(c, name, ref, old, n, line, err);
+	flock(c->history_fd, LOCK_UN);
+	gate_history_free(old, n);
+	free(line);
+	return rc;
+}
+
 void gate_cache_free(gate_cache *c)
 {
 	if (!c)
@@ -280,5 +466,7 @@ void gate_cache_free(gate_cache *c)
 		close(c->engine_fd);
 	if (c->blobs_fd >= 0)
 		close(c->blobs_fd);
+	if (c->history_fd >= 0)
+		close(c->history_fd);
 	free(c);
 }

@@ -16,9 +16,20 @@
  *
  *   DIR/blobs/sha256/<hex>                           the config's bytes
  *
+ * And the scan history, what each image reference resolved to run after
+ * run (gate history, and the remediation of a layers.drift finding):
+ *
+ *   DIR/history/<sha256 hex of the normalised reference>
+ *       "<reference> <digest> <YYYY-MM-DDThh:mm:ssZ> <root hash>,<root hash>...\n" per run, oldest first
+ *
+ * Each line names its reference, so a line of another reference (a
+ * renamed file) is ignored, as is a line that does not parse.  A run
+ * rewrites the whole file (temporary file, rename) under flock() of the
+ * history directory, keeping the newest GATE_HISTORY_ENTRIES lines.
+ *
  * DIR is --cache, else $XDG_CACHE_HOME/gate, else ~/.cache/gate; it is
  * created with mode 0700 and must belong to the user and be writable by
- * no one else, as must engine-N, blobs and blobs/sha256 under it.  Those
+ * no one else, as must engine-N, blobs, blobs/sha256 and history under it.  Those
  * are opened once, checked on their descriptors and held open: entries
  * are opened relative to them, never through a symlink, and an entry
  * must be a regular file of the user's, so a directory swapped after the
@@ -34,8 +45,12 @@
 #ifndef GATE_CACHE_H
 #define GATE_CACHE_H
 
+#include <stdint.h>
+
+#include "base/array.h"
 #include "base/err.h"
 #include "engine/layer.h"
+#include "registry/ref.h"
 
 typedef struct gate_cache gate_cache;
 
@@ -58,6 +73,26 @@ int gate_cache_get_blob(gate_cache *c, const char *digest, size_t max, char **ou
 /* Stores buf under digest, which the caller has checked.  0 or -1. */
 int gate_cache_put_blob(gate_cache *c, const char *digest, const void *buf, size_t size,
 			gate_err *err);
+
+/* One run's record of a reference. */
+struct gate_history_entry {
+	char digest[GATE_REF_DIGEST_MAX + 1];   /* what the reference resolved to */
+	int64_t seen;                           /* when, seconds since the epoch (UTC) */
+	struct gate_strv layers;                /* root hashes (hex), base layer first */
+};
+
+/* Appends e to ref's history (ref as gate_ref_format() writes it),
+ * dropping the oldest entries beyond GATE_HISTORY_ENTRIES.  0 or -1. */
+int gate_cache_history_append(gate_cache *c, const char *ref, const struct gate_history_entry *e,
+			      gate_err *err);
+
+/* ref's history, oldest first, into a malloc'd array the caller frees
+ * with gate_history_free(); *n is 0 when there is none.  0, or -1 with
+ * err set (out of memory). */
+int gate_cache_history_read(gate_cache *c, const char *ref, struct gate_history_entry **out,
+			    size_t *n, gate_err *err);
+
+void gate_history_free(struct gate_history_entry *v, size_t n);
 
 void gate_cache_free(gate_cache *c);    /* NULL is fine */
 

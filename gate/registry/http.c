@@ -184,6 +184,7 @@ void gate_http_resp_free(struct gate_http_resp *resp)
 	free(resp->www_authenticate);
 	free(resp->docker_content_digest);
 	free(resp->content_type);
+	free(resp->link);
 	free(resp->url);
 	memset(resp, 0, sizeof(*resp));
 }
@@ -456,6 +457,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 		keep_first(&r->docker_content_digest, colon + 1, len - (size_t)(colon + 1 - p));
 	else if (HEADER_IS("content-type"))
 		keep_first(&r->content_type, colon + 1, len - (size_t)(colon + 1 - p));
+	else if (HEADER_IS("link"))
+		keep_first(&r->link, colon + 1, len - (size_t)(colon + 1 - p));
 	else if (HEADER_IS("location"))
 		keep_first(&x->location, colon + 1, len - (size_t)(colon + 1 - p));
 	else if (HEADER_IS("retry-after"))

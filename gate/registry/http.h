@@ -85,6 +85,7 @@ struct gate_http_resp {
 	char *www_authenticate;         /* header values, NULL if absent */
 	char *docker_content_digest;
 	char *content_type;
+	char *link;                     /* the next page of a list (distribution's tags/list) */
 	char *url;                      /* after redirects */
 	/* The answer came from another host:port than req->url (a redirect),
 	 * which is not the registry: its challenges are not the registry's. */

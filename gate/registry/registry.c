@@ -833,6 +833,108 @@ static void session_destroy(struct session *s)
 	pthread_mutex_destroy(&s->lock);
 }
 
+/* --- tags --- */
+
+/* Tags asked for per page of tags/list; registries cap it (Docker Hub
+ * and ACR at 100) and send a Link to the next page. */
+#define TAGS_PAGE 32u
+
+/* The path and query of the next page from a Link header,
+ * `</v2/name/tags/list?n=64&last=x>; rel="next"`, or NULL. */
+static const char *next_page(char *link)
+{
+	char *lt = link ? strchr(link, '<') : NULL, *gt = lt ? strchr(lt, '>') : NULL;
+
+	if (!gt || !strstr(gt, "rel=\"next\"") || strncmp(lt + 1, "/v2/", 4))
+		return NULL;
+	*gt = '\0';
+	return lt + 1;
+}
+
+static int tags_page(struct session *s, const char *url, struct gate_strv *out, size_t max,
+		     char **next, gate_err *err)
+{
+	struct gate_http_req req = { 0 };
+	struct gate_http_resp resp = { 0 };
+	json_t *root = NULL, *tags;
+	const char *page;
+	size_t i;
+	int rc = -1;
+
+	req.url = url;
+	req.accept = "application/json";
+	req.max_body_size = GATE_MAX_MANIFEST_SIZE;
+	*next = NULL;
+	if (reg_get(s, &req, &resp, err))
+		goto out;
+	if (resp.status != 200) {
+		status_error(resp.status, "tags/list", &resp, err);
+		goto out;
+	}
+	root = json_loadb(resp.body, resp.body_size, 0, NULL);
+	tags = json_object_get(root, "tags");
+	if (!json_is_array(tags) && !json_is_null(tags)) {
+		gate_err_set(err, GATE_EVERIFY, "tags/list: not a list of tags");
+		goto out;
+	}
+	for (i = 0; i < json_array_size(tags) && out->n < max; i++) {
+		const char *t = json_string_value(json_array_get(tags, i));
+
+		if (t && strlen(t) <= GATE_REF_TAG_MAX && gate_strv_push(out, t, strlen(t), err))
+			goto out;
+	}
+	page = next_page(resp.link);
+	if (page && !(*next = strdup(page))) {
+		gate_err_nomem(err);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	gate_http_resp_free(&resp);
+	return rc;
+}
+
+int gate_registry_tags(const struct gate_registry_opts *opts, const char *ref, size_t max,
+		       struct gate_strv *out, gate_err *err)
+{
+	struct gate_image img = { .ref = ref };
+	struct session s;
+	char url[URL_SIZE], host[URL_SIZE];
+	char *next = NULL;
+	int rc = 0;
+
+	if (session_init(&s, opts, &img)) {
+		*err = img.err;
+		session_destroy(&s);
+		return -1;
+	}
+	if (opts->timeout_s)
+		s.deadline = (struct gate_http_deadline){
+			gate_http_now_ms() + opts->timeout_s * 1000ull, opts->timeout_s };
+	snprintf(host, sizeof(host), "https://%s", gate_ref_api_host(&s.ref));
+	if (snprintf(url, sizeof(url), "%s/tags/list?n=%u", s.base, TAGS_PAGE) >= (int)sizeof(url))
+		rc = gate_err_set(err, GATE_EINPUT, "image reference '%s' too long", ref);
+	/* Pages go on while the registry names a next one on the same host
+	 * (distribution sends a relative Link) and each page adds a tag. */
+	while (!rc && out->n < max) {
+		size_t before = out->n;
+
+		rc = tags_page(&s, url, out, max, &next, err);
+		if (rc || !next || out->n == before)
+			break;
+		if (snprintf(url, sizeof(url), "%s%s", host, next) >= (int)sizeof(url))
+			break;
+		free(next);
+		next = NULL;
+	}
+	free(next);
+	if (rc)
+		gate_err_prefix(err, "tags of %s", s.ref.path);
+	session_destroy(&s);
+	return rc;
+}
+
 int gate_registry_hash(const struct gate_registry_opts *opts, struct gate_image *imgs, size_t n)
 {
 	struct run r = { opts, NULL, n, NULL, 0, 0 };

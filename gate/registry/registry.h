@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/array.h"
 #include "registry/auth.h"
 #include "registry/cache.h"
 #include "base/err.h"
@@ -76,6 +77,12 @@ struct gate_image {
 int gate_registry_hash(const struct gate_registry_opts *opts, struct gate_image *imgs, size_t n);
 
 void gate_image_release(struct gate_image *img);       /* frees layers and config */
+
+/* Up to max tags of ref's repository (distribution's tags/list, its Link
+ * pages followed), in the registry's order, appended to out.  0, or -1
+ * with err set. */
+int gate_registry_tags(const struct gate_registry_opts *opts, const char *ref, size_t max,
+		       struct gate_strv *out, gate_err *err);
 
 /* Layer media types gate can hash; foreign and unknown ones it cannot. */
 int gate_registry_layer_type_ok(const char *media_type);

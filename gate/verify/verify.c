@@ -20,6 +20,8 @@
 #include "verify/admit.h"
 #include "verify/guest.h"
 #include "verify/policy_rules.h"
+#include "verify/remedy.h"
+#include "verify/shard.h"
 #include "verify/ruleset.h"
 
 /* The feed of ACI's own infrastructure fragment: it covers the sidecars
@@ -52,6 +54,7 @@ struct run {
 	 * matched by layers, or meant (drift): not orphans of the policy. */
 	const struct gate_policy_container **used;
 	size_t used_count;
+	struct gate_remedy_memo remedies;   /* drift lookups done (verify/remedy.h) */
 };
 
 static int mark_used(struct run *run, const struct gate_policy_container *pc, gate_err *err)
@@ -188,6 +191,8 @@ static int collect_images(struct run *run, const struct gate_model *models, size
 		for (g = 0; g < models[m].groups_count; g++) {
 			const struct gate_group *grp = &models[m].groups[g];
 
+			if (!gate_shard_has_group(run->opts, models[m].file, grp))
+				continue;
 			for (c = 0; c < grp->containers_count; c++) {
 				const struct gate_container *ctr = &grp->containers[c];
 				struct gate_image *img;
@@ -327,18 +332,25 @@ static int no_candidate(struct run *run, const struct scope *at, struct gate_ver
 				  drift_details(want, img, hashes), err,
 				  "the policy lists the image's %zu layers in another order",
 				  img->layer_count);
-	} else if (want->layers.n != img->layer_count) {
-		sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT,
-				  drift_details(want, img, hashes), err,
-				  "the policy lists %zu layers, the image %s has %zu now",
-				  want->layers.n, img->digest, img->layer_count);
 	} else {
 		json_t *d = drift_details(want, img, hashes);
 		size_t changed = json_array_size(json_object_get(d, "positions"));
+		char *fix;
 
-		sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT, d, err,
-				  "%zu of %zu layers differ from the policy's; the tag now resolves to %s",
-				  changed, img->layer_count, img->digest);
+		/* Where the policy's layers can still be found (verify/remedy.h). */
+		if (gate_remedy_explain(&fix, d, &run->remedies, run->opts, img, &want->layers, err)) {
+			json_decref(d);
+			return -1;
+		}
+		if (want->layers.n != img->layer_count)
+			sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT, d, err,
+					  "the policy lists %zu layers, the image %s has %zu now%s",
+					  want->layers.n, img->digest, img->layer_count, fix);
+		else
+			sev = add_finding(run, at, GATE_RULE_LAYERS_DRIFT, d, err,
+					  "%zu of %zu layers differ from the policy's; the tag now resolves to %s%s",
+					  changed, img->layer_count, img->digest, fix);
+		free(fix);
 	}
 	return sev < 0 ? -1 : 0;
 }
@@ -886,20 +898,24 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 {
 	struct run run = { .r = out, .opts = opts };
 	double t0 = now_seconds(), t1;
+	char **files = NULL;
 	size_t m, g;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	/* File names may hold any byte; the reports must be UTF-8. */
+	if (!(files = calloc(n ? n : 1, sizeof(*files)))) {
+		gate_err_nomem(err);
+		goto done;
+	}
 	for (m = 0; m < n; m++) {
-		char *file = gate_utf8_dup(models[m].file);
-
-		if (!file || gate_strv_push(&out->inputs, file, strlen(file), err)) {
-			free(file);
+		if (!(files[m] = gate_utf8_dup(models[m].file))) {
 			gate_err_nomem(err);
 			goto done;
 		}
-		free(file);
+		if (gate_shard_has_file(opts, &models[m]) &&
+		    gate_strv_push(&out->inputs, files[m], strlen(files[m]), err))
+			goto done;
 	}
 	if (collect_images(&run, models, n, err))
 		goto done;
@@ -909,6 +925,9 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 		opts->hash(opts->hash_ctx, run.images, run.images_count);
 	else if (run.images_count)
 		gate_registry_hash(opts->registry, run.images, run.images_count);
+	/* The scan history, before any drift finding reads it. */
+	if (opts->registry)
+		gate_remedy_record(opts->registry, run.images, run.images_count);
 	t1 = now_seconds();
 	out->images_count = run.images_count;
 	out->resolve_seconds = t1 - t0;
@@ -916,7 +935,8 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 		out->retries = gate_http_retries(opts->registry->http);
 	for (m = 0; m < n; m++)
 		for (g = 0; g < models[m].groups_count; g++)
-			if (judge_group(&run, out->inputs.v[m], &models[m].groups[g], err))
+			if (gate_shard_has_group(opts, models[m].file, &models[m].groups[g]) &&
+			    judge_group(&run, files[m], &models[m].groups[g], err))
 				goto done;
 	out->result = result_of(out);
 	rc = 0;
@@ -925,6 +945,10 @@ done:
 		gate_image_release(&run.images[i]);
 	free(run.images);
 	free(run.used);
+	gate_remedy_memo_free(&run.remedies);
+	for (m = 0; files && m < n; m++)
+		free(files[m]);
+	free(files);
 	out->total_seconds = now_seconds() - t0;
 	return rc;
 }

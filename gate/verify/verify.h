@@ -163,7 +163,17 @@ struct gate_verify_opts {
 	/* A rule file's choices, scoped per group, container and image
 	 * (verify/ruleset.h); NULL means the built-in defaults. */
 	const struct gate_ruleset *ruleset;
+	/* Shard shard_index of shard_count (0 <= index < count); count 0 or
+	 * 1 means every group.  A group belongs to the shard
+	 * gate_shard_of(file, group label, count) (verify/shard.h): the rest
+	 * are left out of the report, and their images are not fetched. */
+	unsigned shard_index, shard_count;
+	/* On layers.drift, look among the repository's other tags for the
+	 * policy's layers when the scan history has not seen them
+	 * (verify/remedy.h). */
+	bool search_tags;
 };
+
 
 /* Verifies every group of models[0..n).  Registry failures are not
  * errors: they make the containers concerned unverified.  Returns 0, or

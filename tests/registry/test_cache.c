@@ -3,6 +3,7 @@
  * checked: entries bound to their key, read relative to the directories
  * it checked, never through links, never another user's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/limits.h"
 #include "registry/cache.h"
 
 static int failures, checks;
@@ -41,6 +43,104 @@ static void write_file(const char *path, const char *text)
 		printf("FAIL cannot write %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
+}
+
+#define REF_A "127.0.0.1:5000/app:v1"
+#define REF_B "127.0.0.1:5000/app:v2"
+
+static void history_entry(struct gate_history_entry *e, int i)
+{
+	char hex[GATE_DIGEST_HEX_SIZE + 1];
+	gate_err err = GATE_ERR_INIT;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(e->digest, sizeof(e->digest), "sha256:%064x", i);
+	e->seen = 1795000000 + i;
+	snprintf(hex, sizeof(hex), "%064x", 1000 + i);
+	gate_strv_push(&e->layers, "1111111111111111111111111111111111111111111111111111111111111111",
+		       GATE_DIGEST_HEX_SIZE, &err);
+	gate_strv_push(&e->layers, hex, GATE_DIGEST_HEX_SIZE, &err);
+}
+
+/* The file under root/history other than except (NULL: the only one). */
+static void history_file(char *buf, size_t size, const char *except)
+{
+	char dir[320];
+	struct dirent *d;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s/history", root);
+	buf[0] = '\0';
+	if (!(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp)))
+		if (d->d_name[0] != '.' && !(except && strstr(except, d->d_name)))
+			snprintf(buf, size, "%s/%s", dir, d->d_name);
+	closedir(dp);
+}
+
+/* The scan history: in order, bounded, bound to its reference. */
+static void test_history(void)
+{
+	struct gate_history_entry e, *v = NULL;
+	char path[640], other[640];
+	gate_cache *c = NULL;
+	gate_err err = GATE_ERR_INIT;
+	size_t n = 0;
+	int i;
+
+	CHECK(gate_cache_open(&c, root, &err) == 0, err.msg);
+	if (!c)
+		return;
+	CHECK(gate_cache_history_read(c, REF_A, &v, &n, &err) == 0 && n == 0, "empty history");
+	for (i = 0; i < 3; i++) {
+		history_entry(&e, i);
+		CHECK(gate_cache_history_append(c, REF_A, &e, &err) == 0, err.msg);
+		gate_strv_free(&e.layers);
+	}
+	CHECK(gate_cache_history_read(c, REF_A, &v, &n, &err) == 0 && n == 3, "three entries");
+	CHECK(n == 3 && !strcmp(v[0].digest, "sha256:" "0000000000000000000000000000000000000000000000000000000000000000") &&
+	      v[2].seen == 1795000002 && v[2].layers.n == 2 &&
+	      !strcmp(v[2].layers.v[1], "00000000000000000000000000000000000000000000000000000000000003ea"),
+	      "entries read back in order, with time and layers");
+	gate_history_free(v, n);
+
+	/* A line that does not parse, and a line of another reference, are
+	 * ignored; the file goes on. */
+	history_file(path, sizeof(path), NULL);
+	{
+		FILE *f = fopen(path, "a");
+
+		fputs("garbage line\n127.0.0.1:5000/other:v1 sha256:" "2222222222222222222222222222222222222222222222222222222222222222"
+		      " 2026-11-20T10:00:00Z 3333333333333333333333333333333333333333333333333333333333333333\n", f);
+		fclose(f);
+	}
+	CHECK(gate_cache_history_read(c, REF_A, &v, &n, &err) == 0 && n == 3, "foreign lines ignored");
+	gate_history_free(v, n);
+
+	/* The file renamed to another reference's key is nothing to it. */
+	CHECK(gate_cache_history_read(c, REF_B, &v, &n, &err) == 0 && n == 0, "REF_B has no file yet");
+	history_entry(&e, 99);
+	CHECK(gate_cache_history_append(c, REF_B, &e, &err) == 0, err.msg);
+	gate_strv_free(&e.layers);
+	history_file(other, sizeof(other), path);
+	CHECK(rename(path, other) == 0, "rename REF_A's history over REF_B's");
+	CHECK(gate_cache_history_read(c, REF_B, &v, &n, &err) == 0 && n == 0,
+	      "a renamed history was read as another reference's");
+	gate_history_free(v, n);
+
+	/* Bounded: the newest GATE_HISTORY_ENTRIES survive. */
+	for (i = 0; i < GATE_HISTORY_ENTRIES + 5; i++) {
+		history_entry(&e, i);
+		CHECK(gate_cache_history_append(c, REF_A, &e, &err) == 0, err.msg);
+		gate_strv_free(&e.layers);
+	}
+	CHECK(gate_cache_history_read(c, REF_A, &v, &n, &err) == 0 && n == GATE_HISTORY_ENTRIES,
+	      "history bounded");
+	CHECK(n == GATE_HISTORY_ENTRIES && v[n - 1].seen == 1795000000 + GATE_HISTORY_ENTRIES + 4 &&
+	      v[0].seen == 1795000005, "the newest entries kept");
+	gate_history_free(v, n);
+	gate_cache_free(c);
 }
 
 int main(void)
@@ -120,6 +220,7 @@ int main(void)
 		printf("skip: another user's entry (not root)\n");
 	}
 	gate_cache_free(c);
+	test_history();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))

@@ -13,6 +13,7 @@
 
 #include "verify/admit.h"
 #include "verify/re2.h"
+#include "verify/shard.h"
 
 static int passed, failed;
 
@@ -190,6 +191,16 @@ static void test_admit_errors(void)
 	gate_admit_result_free(&res);
 }
 
+/* The shard assignment is part of the interface (README "Shards"): FNV-1a
+ * 64 of "file\0group", values from an independent Python implementation. */
+static void test_shards(void)
+{
+	CHECK(gate_shard_of("t/a.json", "front", 1000) == 970);
+	CHECK(gate_shard_of("t/a.jso", "nfront", 1000) == 2);
+	CHECK(gate_shard_of("", "", 7) == 3);
+	CHECK(gate_shard_of("t/a.json", "front", 1) == 0);
+}
+
 int main(void)
 {
 	test_re2_samples();
@@ -198,6 +209,7 @@ int main(void)
 	test_layers();
 	test_user_parse();
 	test_admit_errors();
+	test_shards();
 	printf("test_verify: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

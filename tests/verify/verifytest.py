@@ -11,6 +11,7 @@ gate verify, and checks the exit status, the verdicts and the findings of
 the JSON report, which must also validate against the report's schema.
 """
 import argparse
+import http.client
 import io
 import json
 import os
@@ -504,12 +505,133 @@ def s_review():
     os.umask(mask)
     check(os.path.exists(out) and os.stat(out).st_mode & 0o777 == 0o666 & ~mask,
           "report mode %s, rc %d" % (oct(os.stat(out).st_mode) if os.path.exists(out) else None, rc))
+def s_shards():
+    """--shard I/4 over a directory: the four reports cover each group exactly once."""
+    s = Setup()
+    pol = confcom.policy([s.app_container("web")])
+    d = os.path.join(regtest.TMP, "many")
+    for t in range(12):
+        write_template("many/t%02d.json" % t, [("g%02d-%d" % (t, k), pol, [("web", s.app, [], None)])
+                                               for k in range(t % 3 + 1)])
+    rc, whole, _ = verify([d], s.host, want=0)
+    groups = lambda rep: [(g["file"], g["name"]) for g in rep["groups"]]
+    seen = []
+    for i in range(4):
+        rc, rep, _ = verify([d, "--shard", "%d/4" % i], s.host, want=0)
+        check({c["group"] for c in rep["containers"]} <= {g["name"] for g in rep["groups"]},
+              "shard %d: containers only of its own groups" % i)
+        check(set(rep["inputs"]) == {f for f, _ in groups(rep)},
+              "shard %d: inputs are the files with a group in it: %s" % (i, rep["inputs"]))
+        seen += groups(rep)
+    check(len(groups(whole)) == 24, "24 groups in all: %d" % len(groups(whole)))
+    check(sorted(seen) == sorted(groups(whole)),
+          "the shards cover each group once: %d seen, %d distinct, %d in all" %
+          (len(seen), len(set(seen)), len(groups(whole))))
+    for bad in ("4/4", "1/0", "-1/4", "1", "a/b", "1/4x"):
+        verify([d, "--shard", bad], s.host, want=2)
+
+
+def paged_tags(upstream):
+    """A Proxy hook: tags/list two tags a page, the next page in a Link header
+    (Debian's registry 2.8 sends every tag at once)."""
+    import urllib.parse
+
+    def hook(h, body):
+        u = urllib.parse.urlsplit(h.path)
+        if not u.path.endswith("/tags/list"):
+            return False
+        last = urllib.parse.parse_qs(u.query).get("last", [""])[0]
+        c = http.client.HTTPConnection("127.0.0.1", upstream, timeout=60)
+        c.request("GET", u.path)
+        tags = sorted(json.loads(c.getresponse().read())["tags"])
+        c.close()
+        page = [t for t in tags if t > last][:2]
+        data = json.dumps({"name": u.path[4:-len("/tags/list")], "tags": page}).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        if page and page[-1] != tags[-1]:
+            h.send_header("Link", '<%s?n=2&last=%s>; rel="next"' % (u.path, page[-1]))
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+        return True
+    return hook
+
+
+def s_history():
+    """The seed story with a cache: the drift finding names the digest the policy was made for."""
+    s = Setup()
+    cache = os.path.join(regtest.TMP, "cache")
+    pol = confcom.policy([s.app_container("web")])
+    t = write_template("t/story.json", [("demo", pol, [("web", s.app, [], None)])])
+    verify([t, "--cache", cache], s.host, want=0, cache=True)
+    hacked = web_layer("<h1>hacked</h1>\n")
+    new_digest = push(s.p, "simpleapp", "v1", s.base + [hacked])
+    rc, rep, _ = verify([t, "--cache", cache], s.host, want=1, cache=True)
+    drift = [f for f in rep["findings"] if f["rule"] == "layers.drift"]
+    check(len(drift) == 1, "one layers.drift: %s" % rules(rep))
+    d = drift[0]["details"]
+    check(d.get("policy_digest") == s.app_digest and d.get("tag") == "v1" and
+          d.get("still_served") is True and d.get("seen_at", "").endswith("Z") and d["digest"] == new_digest,
+          "the history names the old digest, still served: %s" % d)
+    check(s.app_digest in drift[0]["message"] and "seen at this tag on" in drift[0]["message"] and
+          "still served" in drift[0]["message"], "message: %s" % drift[0]["message"])
+    # gate history lists both runs' digests, newest last.
+    r = subprocess.run([regtest.GATE, "history", "--cache", cache, "--format", "json", s.app],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+    check(r.returncode == 0, "gate history: %d %s" % (r.returncode, r.stderr.decode()))
+    h = json.loads(r.stdout)
+    check([e["digest"] for e in h["entries"]] == [s.app_digest, new_digest] and
+          h["entries"][0]["layers"] == s.roots(s.app_layers) and h["reference"] == s.app,
+          "gate history --format json: %s" % h)
+    r = subprocess.run([regtest.GATE, "history", "--cache", cache, s.app],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+    out = r.stdout.decode()
+    check(r.returncode == 0 and s.app_digest in out and new_digest in out, "gate history:\n" + out)
+    # Tampered twin: a fresh cache has no history, so the finding names nothing.
+    rc, rep, _ = verify([t, "--cache", cache + "-fresh"], s.host, want=1, cache=True)
+    d = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]["details"]
+    check("policy_digest" not in d, "no history, no remedy: %s" % d)
+    # --search-tags: the old image is also v1-old; a fresh cache finds it there.
+    old = push(s.p, "simpleapp", "v1-old", s.app_layers)
+    check(old == s.app_digest, "v1-old is the old image")
+    rc, rep, _ = verify([t, "--cache", cache + "-tags", "--search-tags"], s.host, want=1, cache=True)
+    f = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]
+    check(f["details"].get("tag") == "v1-old" and f["details"].get("policy_digest") == s.app_digest and
+          f["details"].get("still_served") is True and "seen_at" not in f["details"] and
+          "'v1-old'" in f["message"], "--search-tags names v1-old: %s %s" % (f["message"], f["details"]))
+    # Through a proxy that pages tags/list two tags at a time with Link
+    # headers, as large registries do: v1-old is on the third page.
+    for i in range(3):
+        push(s.p, "simpleapp", "a%d" % i, s.base)
+    proxy = regtest.Proxy(s.reg.port, hook=paged_tags(s.reg.port))
+    via = "127.0.0.1:%d" % proxy.port
+    # Two groups drifted the same way: the tags are searched once.
+    vpol = confcom.policy([s.app_container("web", image=via + "/simpleapp:v1")])
+    t2 = write_template("t/story-proxy.json", [(g, vpol, [("web", via + "/simpleapp:v1", [], None)])
+                                               for g in ("demo", "demo2")])
+    rc, rep, _ = verify([t2, "--cache", cache + "-pages", "--search-tags"], via, want=1, cache=True)
+    fs = [f for f in rep["findings"] if f["rule"] == "layers.drift"]
+    check(len(fs) == 2 and all(f["details"].get("tag") == "v1-old" for f in fs) and
+          proxy.count(lambda r: "/tags/list" in r[1] and "last=" in r[1]) >= 2,
+          "tags/list pages followed: %s %s" % ([f["details"] for f in fs], proxy.requests))
+    check(proxy.count(lambda r: r[1].endswith("/tags/list?n=32")) == 1,
+          "one tag search for two findings: %s" % proxy.requests)
+    # The old manifest deleted from the registry: the history still names
+    # it, and the finding says it is no longer served.
+    s.p._req("DELETE", "/v2/simpleapp/manifests/%s" % s.app_digest, want=(202,))
+    rc, rep, _ = verify([t, "--cache", cache], s.host, want=1, cache=True)
+    f = [f for f in rep["findings"] if f["rule"] == "layers.drift"][0]
+    check(f["details"].get("policy_digest") == s.app_digest and f["details"].get("still_served") is False and
+          "404" in f["details"].get("served_error", "") and "no longer served" in f["message"],
+          "a deleted digest is not served: %s %s" % (f["message"], f["details"]))
 
 
 SCENARIOS = {
     "pass": s_pass, "drift": s_drift, "command": s_command, "env": s_env, "order": s_order,
     "coverage": s_coverage, "candidates": s_candidates, "unreachable": s_unreachable,
     "samples": s_samples, "directory": s_directory, "reports": s_reports, "review": s_review,
+    "shards": s_shards, "history": s_history,
 }
 
 
