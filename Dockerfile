@@ -16,7 +16,7 @@ COPY tests/apt-packages.txt /tmp/apt-packages.txt
 RUN apt-get update \
  && sed -e 's/#.*//' -e '/^clang$/d' -e '/^libclang-rt-/d' /tmp/apt-packages.txt \
     | xargs env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libre2-dev g++ python3-yaml man-db groff-base \
+        libre2-dev g++ python3-yaml python3-jsonschema man-db groff-base mandoc \
  && rm -rf /var/lib/apt/lists/*
 COPY . /src
 WORKDIR /src

@@ -43,7 +43,7 @@ _gate()
 	esac
 	case $cmd in
 	hash) opts="--tar --format --ext4-out $_gate_registry_opts" ;;
-	verify) opts="--parameters --format --output --rules --audit $_gate_registry_opts" ;;
+	verify) opts="--parameters --format --output --rules --audit --shard --search-tags $_gate_registry_opts" ;;
 	rules|policy)
 		if [ "$COMP_CWORD" -eq $((first + 1)) ]; then
 			[ "$cmd" = rules ] && opts="list check" || opts="show hostdata"

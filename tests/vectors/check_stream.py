@@ -25,7 +25,7 @@ def check(gate, vdir, v, env, chunk):
     err = p.stderr.decode(errors="replace")
     what = "%s (%s, chunks %s)" % (v["name"], env or "isa-l", chunk)
     if "error" in v:
-        if p.returncode != 2 or p.stdout or not err.startswith("gate: layer "):
+        if p.returncode != 2 or p.stdout or not err.startswith("gate: hash: layer "):
             return "%s: want exit 2 and an error, got exit %d, stdout %r, stderr %r" % (
                 what, p.returncode, p.stdout[:100], err)
         return None

@@ -393,6 +393,14 @@ def check_cache(cache):
             elif root.endswith(os.path.join("blobs", "sha256")):
                 check(sha256(data) == "sha256:" + name, "cached blob %s: bytes of another digest" % p)
                 json.loads(data)
+            elif os.path.basename(root) == "history":
+                # REF DIGEST WHEN HASH,HASH,...: one line per resolution, named by the reference.
+                for line in data.decode().splitlines():
+                    f = line.split(" ")
+                    check(len(f) == 4 and sha256(f[0].encode()) == "sha256:" + name and
+                          f[1].startswith("sha256:") and f[2].endswith("Z"),
+                          "history entry %s does not parse: %r" % (p, line[:200]))
+                continue                # the scan history is not a content entry
             else:
                 check(False, "unexpected file in the cache: %s" % p)
             n += 1
@@ -491,7 +499,7 @@ def s_secrets(full):
                            env=regtest.gate_env(env), timeout=300)
         n += 1
         shown = " ".join(a.replace(marker, "<marker>") for a in args)
-        check(want is None or r.returncode == want, "%s: gate %s: exit %d, want %d: %s" %
+        check(want is None or r.returncode == want, "%s: gate %s: exit %s, want %s: %s" %
               (way, shown, r.returncode, want, r.stderr.decode()[:500]))
         for needle in needles:
             check(needle not in r.stdout and needle not in r.stderr,
