@@ -63,6 +63,13 @@ void gate_put_escaped(FILE *f, const char *s)
 	}
 }
 
+void gate_put_line(FILE *f, const char *label, const char *s)
+{
+	fputs(label, f);
+	gate_put_escaped(f, s);
+	fputc('\n', f);
+}
+
 char *gate_utf8_dup(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -14,6 +14,9 @@
  * Other text, backslashes included, is written as it is.  NULL prints "-". */
 void gate_put_escaped(FILE *f, const char *s);
 
+/* One report line: label as it is, then s escaped, then a newline. */
+void gate_put_line(FILE *f, const char *label, const char *s);
+
 /* A copy of s that is valid UTF-8: bytes that are not are written \xNN,
  * for reports in formats that must be UTF-8 (JSON, SARIF) to carry names
  * the file system gave (a file name may hold any byte).  NULL if out of

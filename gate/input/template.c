@@ -74,6 +74,16 @@ bool gate_template_has(json_t *obj, const char *key)
 	return !member(&v, obj, key, NULL) && v;
 }
 
+/* gate_template_get() for the getters below: 1 with *v set when key is
+ * there, 0 when it is not, -1 on error. */
+static int get_present(json_t **v, gate_arm **sub, gate_arm *arm, json_t *obj, const char *key,
+		       gate_err *err)
+{
+	if (gate_template_get(v, sub, arm, obj, key, err))
+		return -1;
+	return *v != NULL;
+}
+
 int gate_template_string(char **out, gate_arm *arm, json_t *obj, const char *key, gate_err *err)
 {
 	char num[32];
@@ -81,10 +91,9 @@ int gate_template_string(char **out, gate_arm *arm, json_t *obj, const char *key
 	int rc = 0;
 
 	*out = NULL;
-	if (gate_template_get(&v, NULL, arm, obj, key, err))
-		return -1;
-	if (!v)
-		return 0;
+	if ((rc = get_present(&v, NULL, arm, obj, key, err)) <= 0)
+		return rc;
+	rc = 0;
 	/* YAML and ARM integers stand for their text (a port, a uid). */
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -109,10 +118,9 @@ static int get_strv(struct gate_strv *out, bool *present, gate_arm *arm, json_t 
 	int rc = 0;
 
 	*present = false;
-	if (gate_template_get(&v, &sub, arm, obj, key, err))
-		return -1;
-	if (!v)
-		return 0;
+	if ((rc = get_present(&v, &sub, arm, obj, key, err)) <= 0)
+		return rc;
+	rc = 0;
 	*present = true;
 	/* A whole list known only when deploying stands as its one word. */
 	if (json_is_string(v) && gate_value_is_unresolved(json_string_value(v)))
@@ -141,10 +149,9 @@ static int get_bool(int *out, gate_arm *arm, json_t *obj, const char *key, gate_
 	int rc = 0;
 
 	*out = -1;
-	if (gate_template_get(&v, NULL, arm, obj, key, err))
-		return -1;
-	if (!v)
-		return 0;
+	if ((rc = get_present(&v, NULL, arm, obj, key, err)) <= 0)
+		return rc;
+	rc = 0;
 	s = json_string_value(v);
 	/* ARM takes "true" and "false" strings where it wants a boolean. */
 	if (json_is_boolean(v) || (s && (!strcasecmp(s, "true") || !strcasecmp(s, "false"))))
@@ -165,10 +172,9 @@ static int get_int(bool *has, long long *out, gate_arm *arm, json_t *obj, const 
 	int rc = 0;
 
 	*has = false;
-	if (gate_template_get(&v, NULL, arm, obj, key, err))
-		return -1;
-	if (!v)
-		return 0;
+	if ((rc = get_present(&v, NULL, arm, obj, key, err)) <= 0)
+		return rc;
+	rc = 0;
 	/* and decimal strings where it wants a number */
 	if (json_is_integer(v) || (json_is_string(v) && !gate_arm_parse_int(out, json_string_value(v)))) {
 		*has = true;

@@ -45,9 +45,7 @@ void gate_report_image_text(FILE *f, const struct gate_image *img)
 	fprintf(f, "\ndigest   %s\n", img->digest);
 	if (strcmp(img->digest, img->manifest_digest))
 		fprintf(f, "manifest %s\n", img->manifest_digest);
-	fputs("platform ", f);
-	gate_put_escaped(f, img->platform);
-	fputc('\n', f);
+	gate_put_line(f, "platform ", img->platform);
 	for (i = 0; i < img->layer_count; i++) {
 		gate_hex(hex, img->layers[i].root_hash, GATE_DIGEST_SIZE);
 		fprintf(f, "layer    %s\n", hex);

@@ -69,9 +69,7 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 	fprintf(f, "  policy %s, class %s\n", gate_policy_dialect_name(p->dialect),
 		gate_policy_class_name(p->class));
 	for (i = 0; i < p->reasons.n; i++) {
-		fputs("    because ", f);
-		gate_put_escaped(f, p->reasons.v[i]);
-		fputc('\n', f);
+		gate_put_line(f, "    because ", p->reasons.v[i]);
 	}
 	if (p->class == GATE_POLICY_EMPTY) {
 		fputs("  hostdata none\n", f);
@@ -79,9 +77,7 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 	}
 	fprintf(f, "  hostdata %s\n", p->hostdata);
 	if (p->package) {
-		fputs("  package ", f);
-		gate_put_escaped(f, p->package);
-		fputc('\n', f);
+		gate_put_line(f, "  package ", p->package);
 	}
 	if (p->api_version || p->framework_version) {
 		fprintf(f, "  %s ", p->svn_spelling ? "api_svn" : "api_version");
@@ -91,9 +87,7 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 		fputc('\n', f);
 	}
 	if (p->svn) {
-		fputs("  svn ", f);
-		gate_put_escaped(f, p->svn);
-		fputc('\n', f);
+		gate_put_line(f, "  svn ", p->svn);
 	}
 	for (i = 0; i < GATE_FLAG_COUNT; i++)
 		if (p->flags[i] >= 0)
@@ -108,13 +102,11 @@ static void show_policy(FILE *f, const struct gate_policy *p)
 	for (i = 0; i < p->fragments_count; i++) {
 		const struct gate_fragment *fr = &p->fragments[i];
 
-		fprintf(f, "    [%zu] feed ", i);
-		gate_put_escaped(f, fr->feed);
-		fputs("\n      issuer ", f);
-		gate_put_escaped(f, fr->issuer);
-		fputs("\n      minimum_svn ", f);
-		gate_put_escaped(f, fr->minimum_svn);
-		fputs("\n      includes ", f);
+		fprintf(f, "    [%zu] ", i);
+		gate_put_line(f, "feed ", fr->feed);
+		gate_put_line(f, "      issuer ", fr->issuer);
+		gate_put_line(f, "      minimum_svn ", fr->minimum_svn);
+		fputs("      includes ", f);
 		put_strv(f, &fr->includes);
 		fputc('\n', f);
 	}
@@ -136,9 +128,7 @@ static void show_template_container(FILE *f, const struct gate_container *c, siz
 		fputs(" (init container)", f);
 	if (c->is_sidecar)
 		fputs(" (ACI sidecar)", f);
-	fputs("\n      image ", f);
-	gate_put_escaped(f, c->image);
-	fputc('\n', f);
+	gate_put_line(f, "\n      image ", c->image);
 	if (c->has_command) {
 		fputs("      command ", f);
 		put_strv(f, &c->command);
@@ -150,9 +140,7 @@ static void show_template_container(FILE *f, const struct gate_container *c, siz
 		fputc('\n', f);
 	}
 	if (c->working_dir) {
-		fputs("      working_dir ", f);
-		gate_put_escaped(f, c->working_dir);
-		fputc('\n', f);
+		gate_put_line(f, "      working_dir ", c->working_dir);
 	}
 	for (j = 0; j < c->env_count; j++) {
 		fputs("      env ", f);
@@ -199,9 +187,7 @@ static void show_template_container(FILE *f, const struct gate_container *c, siz
 		fputc('\n', f);
 	}
 	if (sc->seccomp_profile) {
-		fputs("      seccomp_profile ", f);
-		gate_put_escaped(f, sc->seccomp_profile);
-		fputc('\n', f);
+		gate_put_line(f, "      seccomp_profile ", sc->seccomp_profile);
 	}
 }
 
@@ -217,9 +203,7 @@ void gate_report_model_text(FILE *f, const struct gate_model *m)
 
 		fputs("\ngroup ", f);
 		gate_put_escaped(f, g->name);
-		fputs(" at ", f);
-		gate_put_escaped(f, g->where);
-		fputc('\n', f);
+		gate_put_line(f, " at ", g->where);
 		if (!g->has_policy)
 			fputs("  policy none (no ccePolicy)\n", f);
 		else

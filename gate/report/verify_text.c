@@ -106,9 +106,7 @@ static void put_container(FILE *f, const struct gate_verify_report *r,
 	put_coloured(f, colour, verdict_colour(c->verdict), gate_verdict_name(c->verdict));
 	fputc('\n', f);
 	if (c->reason) {
-		fputs("    ", f);
-		gate_put_escaped(f, c->reason);
-		fputc('\n', f);
+		gate_put_line(f, "    ", c->reason);
 	}
 	for (i = 0; i < r->findings_count; i++) {
 		const struct gate_finding *fd = &r->findings[i];
