@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ static enum kind sniff(int dirfd, const char *name, const char **why)
 	bool json = has_suffix(name, ".json"), yaml = has_suffix(name, ".yaml") || has_suffix(name, ".yml");
 	enum kind kind = KIND_OTHER;
 	ssize_t n = 0, got;
+	size_t cap = GATE_MAX_TEMPLATE_SIZE;
+	struct stat st;
 	char *buf;
 	int fd;
 
@@ -47,13 +50,16 @@ static enum kind sniff(int dirfd, const char *name, const char **why)
 		*why = "cannot be opened";
 		return KIND_OTHER;
 	}
-	if (!(buf = malloc(GATE_MAX_TEMPLATE_SIZE + 1))) {
+	/* A buffer the file's size, not the input limit's: most templates are
+	 * a few KiB, and a scan sniffs every file. */
+	if (!fstat(fd, &st) && st.st_size >= 0 && (uintmax_t)st.st_size < cap)
+		cap = (size_t)st.st_size;
+	if (!(buf = malloc(cap + 1))) {
 		close(fd);
 		*why = "out of memory";
 		return KIND_OTHER;
 	}
-	while (n < GATE_MAX_TEMPLATE_SIZE &&
-	       (got = read(fd, buf + n, GATE_MAX_TEMPLATE_SIZE - (size_t)n)) > 0)
+	while ((size_t)n < cap && (got = read(fd, buf + n, cap - (size_t)n)) > 0)
 		n += got;
 	close(fd);
 	buf[n] = '\0';
