@@ -22,3 +22,10 @@ add_test(NAME docs.install
           ${CMAKE_COMMAND})
 set_tests_properties(docs.man docs.completion docs.install PROPERTIES LABELS unit)
 set_tests_properties(docs.man PROPERTIES SKIP_RETURN_CODE 77)
+
+# docs.limits: the limits table of docs/security.md names every constant of
+# gate/base/limits.h with its value, and each option with its --help default.
+add_test(NAME docs.limits
+  COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/docs/check_limits.py
+          ${PROJECT_SOURCE_DIR} $<TARGET_FILE:gate>)
+set_tests_properties(docs.limits PROPERTIES LABELS unit)
