@@ -22,7 +22,6 @@
  * GNU long name, each at most GATE_MAX_PAX_HEADER_SIZE), and the reference
  * hashes layers with names far beyond PATH_MAX, so gate does too. */
 #define GATE_MAX_NAME_SIZE        GATE_MAX_PAX_HEADER_SIZE
-#define GATE_MAX_XATTR_TOTAL_SIZE (64u << 10)     /* all xattrs of one file */
 #define GATE_MAX_SPARSE_ENTRIES   (1u << 20)      /* sparse map entries of one file */
 /* Inodes of one layer.  Each costs about 250 bytes until the image is
  * done, and a few MiB of gzip can describe millions of empty files, so this
