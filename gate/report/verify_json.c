@@ -62,20 +62,31 @@ static json_t *containers_json(const struct gate_verify_report *r)
 	return a;
 }
 
+/* o with key set to n, unless n is 0 (not known); NULL if that failed. */
+static json_t *set_known(json_t *o, const char *key, unsigned n)
+{
+	if (o && n && json_object_set_new(o, key, json_integer((json_int_t)n))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *findings_json(const struct gate_verify_report *r)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *o;
 	size_t i;
 
 	for (i = 0; a && i < r->findings_count; i++) {
 		const struct gate_finding *f = &r->findings[i];
 
-		a = append(a, json_pack("{s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s, s:O}",
-						   "rule", gate_rules[f->rule].id,
-						   "severity", gate_severity_name(f->severity),
-						   "file", f->file, "group", f->group,
-						   "container", f->container, "image", f->image,
-						   "message", f->message, "details", f->details));
+		o = json_pack("{s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s, s:O}",
+			      "rule", gate_rules[f->rule].id,
+			      "severity", gate_severity_name(f->severity),
+			      "file", f->file, "group", f->group,
+			      "container", f->container, "image", f->image,
+			      "message", f->message, "details", f->details);
+		a = append(a, set_known(set_known(o, "line", f->line), "column", f->column));
 	}
 	return a;
 }

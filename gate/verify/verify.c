@@ -105,7 +105,7 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	const struct gate_container *c = at->container;
 	struct gate_finding_at where = {
 		at->file, at->group ? gate_group_label(at->group) : NULL,
-		c ? c->name : NULL, c ? c->image : NULL, 0,
+		c ? c->name : NULL, c ? c->image : NULL, 0, 0,
 	};
 	enum gate_severity sev = gate_ruleset_severity(run->opts->ruleset, rule, where.group,
 						       where.container, where.image);
@@ -113,6 +113,8 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	char *msg;
 	int rc;
 
+	if (at->group)
+		gate_finding_at_place(&where, at->group, c);
 	va_start(ap, fmt);
 	msg = vformat(err, fmt, ap);
 	va_end(ap);

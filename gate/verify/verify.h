@@ -101,7 +101,9 @@ struct gate_finding {
 	char *image;
 	char *message;              /* one line, no trailing period */
 	json_t *details;            /* an object: expected/actual, positions...; owned */
-	unsigned line;              /* of the container in file, 1-based; 0 unknown */
+	/* Where in file: the container's object, else the group's (model.h);
+	 * 1-based, the column in code points; 0: not known. */
+	unsigned line, column;
 };
 
 /* One layer position of a container: the policy's root hash and the

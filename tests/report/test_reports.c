@@ -51,7 +51,8 @@ static int add(struct gate_verify_report *r, enum gate_rule rule, enum gate_seve
 	       const char *file, const char *group, const char *container, unsigned line,
 	       json_t *details, const char *msg)
 {
-	struct gate_finding_at at = { file, group, container, NULL, line };
+	/* a column only beside a line, as the model gives them */
+	struct gate_finding_at at = { file, group, container, NULL, line, line ? 5 : 0 };
 	gate_err err = GATE_ERR_INIT;
 
 	if (gate_verify_add_finding(r, &at, rule, sev, details, &err, "%s", msg)) {
