@@ -123,6 +123,7 @@ struct gate_verify_container {
 	char *policy_match;         /* name (or id) of the policy container it matched */
 	struct gate_layer_pair *layers;
 	size_t layers_count;
+	unsigned line, column;      /* as for a finding */
 };
 
 struct gate_verify_group {
@@ -130,6 +131,7 @@ struct gate_verify_group {
 	char *name;
 	char *hostdata;             /* sha256 of the policy text; NULL without a policy */
 	const char *policy_class;   /* gate_policy_class_name(), or "missing" */
+	unsigned line, column;      /* as for a finding */
 };
 
 enum gate_result {
