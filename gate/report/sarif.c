@@ -77,7 +77,7 @@ static json_t *rules_json(void)
 }
 
 /* Where the finding's container (else group) object starts; NULL when
- * that is not known, which SARIF reads as the whole file (3.29.4), not
+ * that is not known, which SARIF 2.1.0 reads as the whole file, not
  * as a line gate would have made up. */
 static json_t *region_json(const struct gate_finding *fd)
 {
