@@ -6,8 +6,9 @@
 #   input.positions   check_positions.py: dump_positions on real templates
 #                     (ARM, nested deployment, deployed JSON, ACI and
 #                     Kubernetes YAML), each also with CRLF line endings
-#                     and from stdin, against positions Python finds on
-#                     its own
+#                     and from stdin, with a parameters file, and a
+#                     container a variable builds (0:0), against
+#                     positions Python finds on its own
 gate_add_unit_test(input.json_pos SOURCES input/test_json_pos.c
                    LIBS gate_input PkgConfig::JANSSON)
 

@@ -7,7 +7,9 @@ object starts (it shares nothing with gate's bracket scan).  YAML: PyYAML's
 pure-Python composer (SafeLoader, not libyaml), whose mapping nodes carry
 a start mark.  Each input is checked as it is, with CRLF line endings,
 and read from stdin; a generated languageVersion 2.0 template (resources
-in an object) and a generated one-line template are checked too.
+in an object) and a generated one-line template are checked too, a
+template with its parameters file, and a container a variable builds
+(no position: 0:0).
 
 Usage: check_positions.py --dump DUMP_POSITIONS --fixtures DIR --out DIR
 """
@@ -149,8 +151,8 @@ def want_yaml(text):
     return out
 
 
-def dump(exe, path, stdin=None):
-    args = [exe, "-" if stdin is not None else path]
+def dump(exe, path, stdin=None, params=None):
+    args = [exe, "-" if stdin is not None else path] + ([params] if params else [])
     r = subprocess.run(args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if r.returncode:
         raise RuntimeError("%s: %s" % (path, r.stderr.decode().strip()))
@@ -171,12 +173,14 @@ def expected(path, data):
     return want_yaml(text)
 
 
-def check_one(exe, name, path, problems):
-    """path as it is, through stdin, and as CRLF; returns the containers checked."""
+def check_one(exe, name, path, problems, params=None):
+    """path as a file and through stdin (with its parameters file, if
+    any); returns the number of containers checked."""
     with open(path, "rb") as f:
         data = f.read()
     want = expected(path, data)
-    for how, got in (("file", dump(exe, path)), ("stdin", dump(exe, path, stdin=data))):
+    for how, got in (("file", dump(exe, path, params=params)),
+                     ("stdin", dump(exe, path, stdin=data, params=params))):
         if got != want:
             problems.append("%s (%s): gate says %s, want %s" % (name, how, got, want))
     return sum(len(c) for _, c in want)
@@ -208,6 +212,25 @@ def generated(fixtures, out):
     return [v2, one]
 
 
+def check_expression_built(exe, out, problems):
+    """A container a variable builds is in no object of the text: the
+    model says 0:0 for it (reports then take its group's line)."""
+    doc = {"variables": {"cs": [{"name": "a", "properties": {"image": "x.io/a:1"}}]},
+           "resources": [{"type": "Microsoft.ContainerInstance/containerGroups", "name": "g",
+                          "properties": {"containers": ["[variables('cs')[0]]",
+                                                        {"name": "b", "properties": {"image": "x.io/b:1"}}]}}]}
+    path = os.path.join(out, "expression-built.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+    with open(path) as f:
+        g = parse_json(f.read())["resources"][0]
+    want = [(g.pos, [(0, 0), g["properties"]["containers"][1].pos])]
+    got = dump(exe, path)
+    if got != want:
+        problems.append("expression-built.json: gate says %s, want %s" % (got, want))
+    return 2
+
+
 CLEANROOM = "Azure__azure-cleanroom__src__tools__aci-to-k8s__samples__sample-template.json"
 INPUTS = [
     ("samples", "real-world", CLEANROOM),
@@ -235,6 +258,11 @@ def main():
     checked = 0
     for p in paths:
         checked += check_one(a.dump, os.path.basename(p), p, problems)
+    # With a parameters file, positions are still the template's.
+    tmpl = os.path.join(a.fixtures, "templates", "expressions.json")
+    checked += check_one(a.dump, "expressions.json -p", tmpl, problems,
+                         params=os.path.join(a.fixtures, "templates", "expressions.parameters.json"))
+    checked += check_expression_built(a.dump, a.out, problems)
     # The checker must be able to fail: one line off is seen.
     want = expected(paths[0], open(paths[0], "rb").read())
     want[0][1][0] = (want[0][1][0][0] + 1, want[0][1][0][1])

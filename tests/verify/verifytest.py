@@ -423,9 +423,10 @@ def s_reports():
 
 def s_locations():
     """SARIF, JSON and JUnit point at the line and column where each
-    container's object starts (its group's for group findings), in an ARM
-    template, its CRLF twin and an ACI YAML twin; found here by Python's
-    own parsers (tests/input/check_positions.py)."""
+    container's object starts (its group's for group findings, and for a
+    container a variable builds), in an ARM template, its CRLF twin and an
+    ACI YAML twin; found here by Python's own parsers
+    (tests/input/check_positions.py)."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "input"))
     import base64
     import xml.etree.ElementTree as ET
@@ -435,7 +436,15 @@ def s_locations():
     pol = confcom.policy([s.app_container("web"), s.app_container("api")])
     groups = [("front", pol, [("web", s.app, [], None), ("api", s.app, [], None)]),
               ("nopolicy", None, [("lone", s.app, [], None)])]
-    arm = write_template("t/locations.json", groups)
+    tmpl = confcom.arm_template(groups)
+    built = {"name": "built", "properties": {"image": s.app}}
+    tmpl["variables"] = {"cs": [built]}
+    tmpl["resources"].append({"type": "Microsoft.ContainerInstance/containerGroups", "name": "fromvar",
+                              "properties": {"sku": "Confidential", "containers": "[variables('cs')]"}})
+    arm = os.path.join(regtest.TMP, "t", "locations.json")
+    os.makedirs(os.path.dirname(arm), exist_ok=True)
+    with open(arm, "w") as f:
+        json.dump(tmpl, f, indent=2)
     with open(arm, "rb") as f:
         data = f.read()
     crlf = os.path.join(regtest.TMP, "t", "locations-crlf.json")
@@ -460,8 +469,9 @@ def s_locations():
             res = list(yaml.load_all(text, Loader=cp.PosLoader))
         for g in res:
             want[(g["name"], None)] = g.pos
-            for c in g["properties"]["containers"]:
-                want[(g["name"], c["name"])] = c.pos
+            ctrs = g["properties"]["containers"]
+            for c in [built] if ctrs == "[variables('cs')]" else ctrs:
+                want[(g["name"], c["name"])] = getattr(c, "pos", g.pos)
         out = {f: os.path.join(regtest.TMP, "loc." + f) for f in ("json", "sarif", "junit")}
         cmd = [regtest.GATE, "verify", "--no-cache", "--insecure-registry", s.host, path] + \
             sum([["-o", "%s=%s" % (f, p)] for f, p in out.items()], [])
