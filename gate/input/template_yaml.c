@@ -263,7 +263,8 @@ static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const 
 	f = &b->stack[b->depth++];
 	memset(f, 0, sizeof(*f));
 	f->value = v;
-	/* A block mapping starts at its first key, a flow mapping at '{'. */
+	/* A block mapping starts at its first key, a flow mapping at '{', or
+	 * either at the anchor or tag before it. */
 	if (json_is_object(v) &&
 	    ((!b->pos && gate_json_pos_new(&b->pos, b->err)) ||
 	     gate_json_pos_set(b->pos, v, (struct gate_text_pos){ ev->start_mark.line + 1,

@@ -44,8 +44,8 @@ int gate_verify_add_finding(struct gate_verify_report *r, const struct gate_find
 	return 0;
 }
 
-void gate_place_of(unsigned *line, unsigned *column, const struct gate_group *g,
-		   const struct gate_container *c)
+void gate_verify_place(unsigned *line, unsigned *column, const struct gate_group *g,
+		       const struct gate_container *c)
 {
 	/* An expression may have built the container: then its group's. */
 	bool own = c && c->line;
@@ -232,13 +232,13 @@ int gate_policy_rules_check(struct gate_verify_report *r, const char *file,
 			continue;
 		at.container = c->name;
 		at.image = c->image;
-		gate_place_of(&at.line, &at.column, g, c);
+		gate_verify_place(&at.line, &at.column, g, c);
 		if (check_images(r, &at, rs, err))
 			return -1;
 	}
 	at.container = at.image = NULL;
 	/* Policy containers and fragments are in the group's ccePolicy. */
-	gate_place_of(&at.line, &at.column, g, NULL);
+	gate_verify_place(&at.line, &at.column, g, NULL);
 	if (g->policy && (check_policy_containers(r, &at, g->policy, rs, err) ||
 			  check_fragments(r, &at, g->policy, rs, err)))
 		return -1;

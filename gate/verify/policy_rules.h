@@ -38,8 +38,8 @@ int gate_verify_add_finding(struct gate_verify_report *r, const struct gate_find
 
 /* Where container c (may be NULL) starts in its file, else where its
  * group g does: what reports point at.  1-based; 0 unknown. */
-void gate_place_of(unsigned *line, unsigned *column, const struct gate_group *g,
-		   const struct gate_container *c);
+void gate_verify_place(unsigned *line, unsigned *column, const struct gate_group *g,
+		       const struct gate_container *c);
 
 /* The group's name in reports: its name, else where it is in the file. */
 const char *gate_group_label(const struct gate_group *g);

@@ -114,7 +114,7 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	int rc;
 
 	if (at->group)
-		gate_place_of(&where.line, &where.column, at->group, c);
+		gate_verify_place(&where.line, &where.column, at->group, c);
 	va_start(ap, fmt);
 	msg = vformat(err, fmt, ap);
 	va_end(ap);
@@ -826,7 +826,7 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 	    !(vg->name = gate_strdup(gate_group_label(g), err)))
 		return -1;
 	vg->policy_class = g->policy ? gate_policy_class_name(g->policy->class) : "missing";
-	gate_place_of(&vg->line, &vg->column, g, NULL);
+	gate_verify_place(&vg->line, &vg->column, g, NULL);
 	if (g->policy && !(vg->hostdata = gate_strdup(g->policy->hostdata, err)))
 		return -1;
 	group_denied = judge_policy(run, &at, err);
@@ -840,7 +840,7 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 		if (!vc)
 			return -1;
 		vc->group = r->groups_count - 1;
-		gate_place_of(&vc->line, &vc->column, g, at.container);
+		gate_verify_place(&vc->line, &vc->column, g, at.container);
 		if (!(vc->name = dup_or_null(at.container->name, err)) && at.container->name)
 			return -1;
 		if (!(vc->image = dup_or_null(at.container->image, err)) && at.container->image)
