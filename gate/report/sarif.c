@@ -23,15 +23,20 @@ static const char *level_of(enum gate_severity s)
 
 /* artifactLocation.uri is a URI reference: a path as given, with every
  * byte outside RFC 3986's unreserved set and '/' percent-encoded, so a
- * space or a '#' in a file name cannot change what it refers to. */
+ * space or a '#' in a file name cannot change what it refers to.  An
+ * absolute path is a file: URI (RFC 8089): a relative reference starting
+ * with '/' would not resolve against a base (sarif-multitool's SARIF1004
+ * error). */
 static char *uri_of(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char *out = malloc(3 * strlen(path) + 1), *o = out;
+	const char *scheme = path[0] == '/' ? "file://" : "";
+	char *out = malloc(strlen(scheme) + 3 * strlen(path) + 1), *o = out;
 	const unsigned char *p;
 
 	if (!out)
 		return NULL;
+	o = stpcpy(out, scheme);
 	for (p = (const unsigned char *)path; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		    strchr("-._~/", *p)) {

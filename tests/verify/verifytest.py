@@ -490,7 +490,8 @@ def s_locations():
             check(got == want[key] == (f["line"], f["column"]),
                   "%s: %s %s at %s, JSON %s, want %s" % (path, x["ruleId"], key, got,
                                                          (f["line"], f["column"]), want[key]))
-            check(loc["artifactLocation"]["uri"] == path, "uri %s" % loc["artifactLocation"]["uri"])
+            check(loc["artifactLocation"]["uri"] == "file://" + path,
+                  "an absolute path is a file: URI: %s" % loc["artifactLocation"]["uri"])
         for tc in ET.parse(out["junit"]).getroot().iter("testcase"):
             key = (tc.get("classname").rsplit("/", 1)[1], tc.get("name"))
             key = (key[0], None) if key[1] == "(policy)" else key
