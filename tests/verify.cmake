@@ -38,6 +38,6 @@ function(gate_verify_e2e script)
 endfunction()
 gate_verify_e2e(verifytest.py
   pass drift command env order coverage candidates unreachable samples directory reports review
-  shards history)
+  shards history locations)
 gate_verify_e2e(scantest.py faults concurrent secrets)
 set_tests_properties(verify.faults PROPERTIES LABELS "verify;registry;slow" TIMEOUT 300)

@@ -174,6 +174,10 @@ struct gate_container {
 	struct gate_security_context security_context;
 	bool is_init;
 	bool is_sidecar;
+	/* Where its object starts in the model's file, 1-based, the column in
+	 * code points (input/json_pos.h); 0: not in the text (an expression
+	 * built it). */
+	unsigned line, column;
 };
 
 struct gate_group {
@@ -184,6 +188,7 @@ struct gate_group {
 	struct gate_policy *policy; /* NULL when !has_policy */
 	struct gate_container *containers;
 	size_t containers_count;
+	unsigned line, column;      /* of its object, as for a container */
 };
 
 struct gate_model {

@@ -423,6 +423,7 @@ static int read_container(struct gate_container *c, gate_arm *arm, json_t *obj, 
 struct containers_ctx {
 	struct gate_group *g;
 	json_t *types;
+	const gate_json_pos *pos;
 	bool init;
 };
 
@@ -431,19 +432,24 @@ static int container_item(void *ctx, json_t *obj, gate_arm *arm, const char **na
 {
 	struct containers_ctx *cc = ctx;
 	struct gate_container *c;
+	struct gate_text_pos at;
 	int rc;
 
 	if (!(c = gate_array_push(&cc->g->containers, &cc->g->containers_count, sizeof(*c), err)))
 		return -1;
 	c->is_init = cc->init;
+	at = gate_json_pos_get(cc->pos, obj);
+	c->line = at.line;
+	c->column = at.column;
 	rc = read_container(c, arm, obj, cc->types, err);
 	*name = c->name;
 	return rc;
 }
 
-int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, gate_err *err)
+int gate_template_containers(struct gate_group *g, gate_arm *arm, const gate_json_pos *pos,
+			     json_t *spec, gate_err *err)
 {
-	struct containers_ctx cc = { g, json_object(), false };
+	struct containers_ctx cc = { g, json_object(), pos, false };
 	int rc;
 
 	if (!cc.types)
@@ -465,8 +471,10 @@ int gate_template_containers(struct gate_group *g, gate_arm *arm, json_t *spec, 
 	return rc;
 }
 
-int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm, gate_err *err)
+int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm,
+			const gate_json_pos *pos, gate_err *err)
 {
+	struct gate_text_pos at = gate_json_pos_get(pos, group);
 	json_t *ccp = NULL, *policy = NULL;
 	char *sku = NULL;
 	gate_arm *sub;
@@ -474,6 +482,8 @@ int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm, gate
 
 	if (!json_is_object(group))
 		return gate_err_set(err, GATE_EINPUT, "container group is not an object");
+	g->line = at.line;
+	g->column = at.column;
 	if (gate_template_string(&g->name, arm, group, "name", err) ||
 	    gate_template_string(&sku, arm, fields(group), "sku", err) ||
 	    gate_template_get(&ccp, &sub, arm, fields(group), "confidentialComputeProperties", err) ||
@@ -488,7 +498,7 @@ int gate_template_group(struct gate_group *g, json_t *group, gate_arm *arm, gate
 	if (policy && gate_template_policy(g, json_string_value(policy),
 					   json_string_length(policy), err))
 		goto out;
-	rc = gate_template_containers(g, arm, fields(group), err);
+	rc = gate_template_containers(g, arm, pos, fields(group), err);
 out:
 	free(sku);
 	json_decref(policy);
@@ -496,14 +506,14 @@ out:
 	return rc;
 }
 
-int gate_template_add_group(struct gate_model *m, json_t *obj, gate_arm *arm, const char *where,
-			    gate_err *err)
+int gate_template_add_group(struct gate_model *m, json_t *obj, gate_arm *arm,
+			    const gate_json_pos *pos, const char *where, gate_err *err)
 {
 	struct gate_group *g = gate_array_push(&m->groups, &m->groups_count, sizeof(*g), err);
 
 	if (!g || !(g->where = gate_strdup(where, err)))
 		return -1;
-	if (!gate_template_group(g, obj, arm, err))
+	if (!gate_template_group(g, obj, arm, pos, err))
 		return 0;
 	if (g->name)
 		return gate_err_prefix(err, "group '%s' (%s)", g->name, where);

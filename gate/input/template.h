@@ -21,25 +21,28 @@
 
 #include "input/arm_expr.h"
 #include "base/err.h"
+#include "input/json_pos.h"
 #include "input/model.h"
 
 struct json_t;
 
 /* Fills the zeroed *g from an ACI container group object.  arm may be NULL
- * (YAML and deployed JSON have no expressions). */
-int gate_template_group(struct gate_group *g, struct json_t *group, gate_arm *arm, gate_err *err);
+ * (YAML and deployed JSON have no expressions).  pos (may be NULL) says
+ * where the group's and the containers' objects are in the text. */
+int gate_template_group(struct gate_group *g, struct json_t *group, gate_arm *arm,
+			const gate_json_pos *pos, gate_err *err);
 
 /* Appends a group read from obj to m; errors name it by name and where. */
 int gate_template_add_group(struct gate_model *m, struct json_t *obj, gate_arm *arm,
-			    const char *where, gate_err *err);
+			    const gate_json_pos *pos, const char *where, gate_err *err);
 
 /* Decodes a ccePolicy value into g->policy and sets g->has_policy. */
 int gate_template_policy(struct gate_group *g, const char *b64, size_t len, gate_err *err);
 
 /* Appends the containers and initContainers of a group's or pod's spec
  * (volumes joined to volumeMounts by name); none at all is an error. */
-int gate_template_containers(struct gate_group *g, gate_arm *arm, struct json_t *spec,
-			     gate_err *err);
+int gate_template_containers(struct gate_group *g, gate_arm *arm, const gate_json_pos *pos,
+			     struct json_t *spec, gate_err *err);
 
 /* obj[key], evaluated, as a new reference in *out; NULL when absent or
  * null.  sub (may be NULL) receives the evaluator for reading the value's

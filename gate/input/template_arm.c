@@ -1,6 +1,7 @@
 #include "input/template_arm.h"
 #include "input/arm_expr.h"
 #include "base/limits.h"
+#include "input/json_pos.h"
 #include "input/template.h"
 
 #include <jansson.h>
@@ -86,8 +87,8 @@ static int read_deployment(json_t *res, const char *where, gate_err *err)
 	return 0;
 }
 
-static int read_resource(struct gate_model *m, json_t *res, gate_arm *arm, const char *where,
-			 gate_err *err)
+static int read_resource(struct gate_model *m, json_t *res, gate_arm *arm,
+			 const gate_json_pos *pos, const char *where, gate_err *err)
 {
 	char *type;
 
@@ -105,11 +106,11 @@ static int read_resource(struct gate_model *m, json_t *res, gate_arm *arm, const
 	/* A copy loop deploys several groups whose names need copyIndex(). */
 	if (json_object_get(res, "copy"))
 		return gate_err_set(err, GATE_EINPUT, "%s: unsupported expression: 'copy' loops", where);
-	return gate_template_add_group(m, res, arm, where, err);
+	return gate_template_add_group(m, res, arm, pos, where, err);
 }
 
 static int read_template(struct gate_model *m, json_t *root, json_t *params, size_t size,
-			 gate_err *err)
+			 const gate_json_pos *pos, gate_err *err)
 {
 	json_t *resources = json_object_get(root, "resources"), *res;
 	const char *key;
@@ -124,13 +125,13 @@ static int read_template(struct gate_model *m, json_t *root, json_t *params, siz
 	if (json_is_object(resources)) {
 		json_object_foreach(resources, key, res) {
 			snprintf(where, sizeof(where), "resources.%.200s", key);
-			if ((rc = read_resource(m, res, arm, where, err)))
+			if ((rc = read_resource(m, res, arm, pos, where, err)))
 				break;
 		}
 	} else {
 		json_array_foreach(resources, i, res) {
 			snprintf(where, sizeof(where), "resources[%zu]", i);
-			if ((rc = read_resource(m, res, arm, where, err)))
+			if ((rc = read_resource(m, res, arm, pos, where, err)))
 				break;
 		}
 	}
@@ -147,17 +148,19 @@ static bool looks_like_group(json_t *obj)
 	return json_object_get(obj, "containers") || json_object_get(props, "containers");
 }
 
-static int read_deployed(struct gate_model *m, json_t *root, gate_err *err)
+static int read_deployed(struct gate_model *m, json_t *root, const gate_json_pos *pos,
+			 gate_err *err)
 {
 	char where[64];
 	json_t *obj;
 	size_t i;
 
 	if (json_is_object(root))
-		return looks_like_group(root) ? gate_template_add_group(m, root, NULL, "top level", err) : 0;
+		return looks_like_group(root) ? gate_template_add_group(m, root, NULL, pos, "top level",
+									err) : 0;
 	json_array_foreach(root, i, obj) {
 		snprintf(where, sizeof(where), "[%zu]", i);
-		if (gate_template_add_group(m, obj, NULL, where, err))
+		if (gate_template_add_group(m, obj, NULL, pos, where, err))
 			return -1;
 	}
 	return 0;
@@ -179,6 +182,7 @@ int gate_template_arm_read(struct gate_model *m, const char *buf, size_t len,
 			   enum gate_json_kind *kind, gate_err *err)
 {
 	json_t *root, *proot = NULL;
+	gate_json_pos *pos = NULL;
 	size_t before = m->groups_count;
 	enum gate_json_kind found;
 	const char *schema;
@@ -211,7 +215,12 @@ int gate_template_arm_read(struct gate_model *m, const char *buf, size_t len,
 		gate_err_prefix(err, "parameters file '%s'", params_name);
 		goto out;
 	}
-	if (*kind == GATE_JSON_ARM ? read_template(m, root, proot, len + params_len, err) : read_deployed(m, root, err))
+	/* Only the template's text is indexed: reports name the template, so
+	 * an object a parameters file gives has no line there. */
+	if (gate_json_pos_new(&pos, err) || gate_json_pos_scan(pos, root, buf, len, err))
+		goto out;
+	if (*kind == GATE_JSON_ARM ? read_template(m, root, proot, len + params_len, pos, err)
+				   : read_deployed(m, root, pos, err))
 		goto out;
 	if (m->groups_count == before) {
 		gate_err_set(err, GATE_EINPUT, "no container groups: no resource of type '%s'",
@@ -220,6 +229,7 @@ int gate_template_arm_read(struct gate_model *m, const char *buf, size_t len,
 	}
 	rc = 0;
 out:
+	gate_json_pos_free(pos);
 	json_decref(proot);
 	json_decref(root);
 	return rc;

@@ -1,5 +1,6 @@
 #include "input/template_yaml.h"
 #include "base/limits.h"
+#include "input/json_pos.h"
 #include "input/template.h"
 
 #include <jansson.h>
@@ -104,6 +105,7 @@ struct builder {
 	size_t nodes;
 	size_t bytes, max_bytes;        /* scalar bytes after aliases expand, and the bound */
 	json_t *root;
+	gate_json_pos *pos;     /* where the document's mappings start */
 	gate_err *err;
 };
 
@@ -128,6 +130,9 @@ static void builder_reset(struct builder *b)
 	b->nodes = 0;
 	json_decref(b->root);
 	b->root = NULL;
+	/* The next document's values may reuse these addresses. */
+	gate_json_pos_free(b->pos);
+	b->pos = NULL;
 }
 
 static int count_nodes(struct builder *b, size_t n, size_t bytes, yaml_mark_t mark)
@@ -258,6 +263,14 @@ static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const 
 	f = &b->stack[b->depth++];
 	memset(f, 0, sizeof(*f));
 	f->value = v;
+	/* A block mapping starts at its first key, a flow mapping at '{', or
+	 * either at the anchor or tag before it. */
+	if (json_is_object(v) &&
+	    ((!b->pos && gate_json_pos_new(&b->pos, b->err)) ||
+	     gate_json_pos_set(b->pos, v, (struct gate_text_pos){ ev->start_mark.line + 1,
+								   ev->start_mark.column + 1 },
+			       b->err)))
+		return -1;
 	f->nodes_before = b->nodes - 1;
 	f->bytes_before = b->bytes;
 	if (anchor && !(f->anchor = gate_strdup(anchor, b->err)))
@@ -313,12 +326,13 @@ static json_t *path(json_t *v, const char *const *keys, size_t n)
 	return v;
 }
 
-static int k8s_group(struct gate_model *m, json_t *doc, const char *kind, const char *where,
-		     gate_err *err)
+static int k8s_group(struct gate_model *m, json_t *doc, const gate_json_pos *pos,
+		     const char *kind, const char *where, gate_err *err)
 {
 	static const char *const annotation[] = { "metadata", "annotations", VN2_POLICY_ANNOTATION };
 	const struct workload *w = NULL;
 	struct gate_group *g;
+	struct gate_text_pos at;
 	json_t *pod, *policy;
 	size_t i;
 
@@ -333,6 +347,9 @@ static int k8s_group(struct gate_model *m, json_t *doc, const char *kind, const 
 	    !(g->where = gate_strdup(where, err)) ||
 	    gate_template_string(&g->name, NULL, json_object_get(doc, "metadata"), "name", err))
 		return -1;
+	at = gate_json_pos_get(pos, doc);
+	g->line = at.line;
+	g->column = at.column;
 	if (!json_is_object(pod)) {
 		gate_err_set(err, GATE_EINPUT, "no pod template");
 		goto bad;
@@ -352,7 +369,7 @@ static int k8s_group(struct gate_model *m, json_t *doc, const char *kind, const 
 	}
 	if ((policy && gate_template_policy(g, json_string_value(policy),
 					    json_string_length(policy), err)) ||
-	    gate_template_containers(g, NULL, json_object_get(pod, "spec"), err))
+	    gate_template_containers(g, NULL, pos, json_object_get(pod, "spec"), err))
 		goto bad;
 	return 0;
 bad:
@@ -361,8 +378,8 @@ bad:
 	return gate_err_prefix(err, "%s", kind);
 }
 
-static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t line,
-			 enum gate_yaml_kind *kind, gate_err *err)
+static int read_document(struct gate_model *m, json_t *doc, const gate_json_pos *pos,
+			 size_t index, size_t line, enum gate_yaml_kind *kind, gate_err *err)
 {
 	const char *k8s_kind = json_string_value(json_object_get(doc, "kind"));
 	char where[64];
@@ -375,10 +392,10 @@ static int read_document(struct gate_model *m, json_t *doc, size_t index, size_t
 	if (*kind == GATE_YAML_AUTO)
 		*kind = k8s_kind ? GATE_YAML_K8S : GATE_YAML_ACI;
 	if (*kind == GATE_YAML_ACI)
-		return gate_template_add_group(m, doc, NULL, where, err);
+		return gate_template_add_group(m, doc, NULL, pos, where, err);
 	if (!k8s_kind)
 		return gate_err_set(err, GATE_EINPUT, "%s: no 'kind'", where);
-	if (k8s_group(m, doc, k8s_kind, where, err))
+	if (k8s_group(m, doc, pos, k8s_kind, where, err))
 		return gate_err_prefix(err, "%s", where);
 	return 0;
 }
@@ -416,7 +433,7 @@ int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 		rc = on_event(&b, &ev, &done);
 		yaml_event_delete(&ev);
 		if (!rc && done) {
-			rc = read_document(m, b.root, index++, line, kind, err);
+			rc = read_document(m, b.root, b.pos, index++, line, kind, err);
 			builder_reset(&b);
 			line = 0;
 		}

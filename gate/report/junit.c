@@ -8,7 +8,7 @@
  *   <testsuites name="gate verify" tests= failures= errors="0" skipped= time=>
  *     <testsuite name=FILE ...>                      one per input file
  *       <properties><property name="gate_version" value=/></properties>
- *       <testcase classname="FILE/GROUP" name=CONTAINER time="0">
+ *       <testcase classname="FILE/GROUP" name=CONTAINER file=FILE line= time="0">
  *         <properties> image, digest, verdict, policy_container </properties>
  *         <failure message= type=RULE>each finding</failure>   deny
  *         <skipped message=REASON/>                  unverified, covered, skipped
@@ -17,9 +17,11 @@
  * Findings about a whole group go with each of its containers.  Those no
  * container testcase shows (a group without containers, a policy container
  * no template container is named after) get a testcase "(policy)" of the
- * group; findings about a whole input one named "(input)".  Testcase
- * properties are not in the 2006 Ant schema, but Azure, GitLab and Jenkins
- * read past them, as they do pytest's.
+ * group; findings about a whole input one named "(input)".  line is where
+ * the container's object starts, the group's for "(policy)", and left out
+ * when unknown.  Testcase properties, file and line are not in the 2006
+ * Ant schema, but Azure, GitLab and Jenkins read past them, as they do
+ * pytest's, which writes the same file and line.
  */
 
 /* One testcase: a container, the group's orphans, or the input's. */
@@ -28,6 +30,7 @@ struct tcase {
 	const char *group;                          /* NULL for "(input)" */
 	const struct gate_verify_container *c;     /* NULL for "(policy)" and "(input)" */
 	const struct gate_verify_report *r;
+	unsigned line;                              /* 0: unknown */
 };
 
 static bool same(const char *a, const char *b)
@@ -233,6 +236,9 @@ static void put_testcase(FILE *f, const struct tcase *t)
 	}
 	fputc('"', f);
 	put_attr(f, "name", c ? (c->name ? c->name : "unnamed") : t->group ? "(policy)" : "(input)");
+	put_attr(f, "file", t->file);
+	if (t->line)
+		fprintf(f, " line=\"%u\"", t->line);
 	fputs(" time=\"0\">\n", f);
 	if (c) {
 		fputs("      <properties>\n", f);
@@ -283,7 +289,7 @@ static size_t visit(const struct tcase *t, FILE *f, size_t counts[3])
 static size_t each_case(const struct gate_verify_report *r, const char *file, FILE *f,
 			size_t counts[3])
 {
-	struct tcase t = { file, NULL, NULL, r };
+	struct tcase t = { file, NULL, NULL, r, 0 };
 	size_t g, i, n = 0;
 
 	for (g = 0; g < r->groups_count; g++) {
@@ -292,13 +298,16 @@ static size_t each_case(const struct gate_verify_report *r, const char *file, FI
 		t.group = r->groups[g].name;
 		for (i = 0; i < r->containers_count; i++) {
 			t.c = &r->containers[i];
+			t.line = t.c->line;
 			if (t.c->group == g)
 				n += visit(&t, f, counts);
 		}
 		t.c = NULL;
+		t.line = r->groups[g].line;
 		n += visit(&t, f, counts);
 	}
 	t.group = NULL;
+	t.line = 0;
 	return n + visit(&t, f, counts);
 }
 

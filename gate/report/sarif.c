@@ -23,15 +23,20 @@ static const char *level_of(enum gate_severity s)
 
 /* artifactLocation.uri is a URI reference: a path as given, with every
  * byte outside RFC 3986's unreserved set and '/' percent-encoded, so a
- * space or a '#' in a file name cannot change what it refers to. */
+ * space or a '#' in a file name cannot change what it refers to.  An
+ * absolute path is a file: URI (RFC 8089): a relative reference starting
+ * with '/' would not resolve against a base (sarif-multitool's SARIF1004
+ * error). */
 static char *uri_of(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char *out = malloc(3 * strlen(path) + 1), *o = out;
+	const char *scheme = path[0] == '/' ? "file://" : "";
+	char *out = malloc(strlen(scheme) + 3 * strlen(path) + 1), *o = out;
 	const unsigned char *p;
 
 	if (!out)
 		return NULL;
+	o = stpcpy(out, scheme);
 	for (p = (const unsigned char *)path; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
 		    strchr("-._~/", *p)) {
@@ -76,24 +81,45 @@ static json_t *rules_json(void)
 	return a;
 }
 
+/* Where the finding's container (else group) object starts; NULL when
+ * that is not known, which SARIF 2.1.0 reads as the whole file, not
+ * as a line gate would have made up. */
+static json_t *region_json(const struct gate_finding *fd)
+{
+	json_t *region;
+
+	if (!fd->line)
+		return NULL;
+	region = json_pack("{s:i}", "startLine", (int)fd->line);
+	if (region && fd->column &&
+	    json_object_set_new(region, "startColumn", json_integer((json_int_t)fd->column))) {
+		json_decref(region);
+		return NULL;
+	}
+	return region;
+}
+
 static json_t *location_json(const struct gate_finding *fd)
 {
-	json_t *loc, *logical = NULL;
+	json_t *loc, *logical = NULL, *region = region_json(fd);
 	char *uri = uri_of(fd->file);
 	char *fqn = NULL;
 
-	if (!uri)
+	if (!uri || (fd->line && !region)) {
+		json_decref(region);
+		free(uri);
 		return NULL;
+	}
 	if (fd->group && asprintf(&fqn, "%s%s%s", fd->group, fd->container ? "/" : "",
 				  fd->container ? fd->container : "") < 0)
 		fqn = NULL;
 	if (fqn)
 		logical = json_pack("[{s:s, s:s}]", "fullyQualifiedName", fqn,
 				    "kind", fd->container ? "object" : "module");
-	loc = json_pack("{s:{s:{s:s}, s:{s:i}}, s:o*}",
+	loc = json_pack("{s:{s:{s:s}, s:o*}, s:o*}",
 			"physicalLocation",
 			"artifactLocation", "uri", uri,
-			"region", "startLine", fd->line ? (int)fd->line : 1,
+			"region", region,
 			"logicalLocations", logical);
 	free(uri);
 	free(fqn);
@@ -143,9 +169,11 @@ int gate_report_verify_sarif(FILE *f, const struct gate_verify_report *r, const 
 		json_decref(driver);
 		driver = NULL;
 	}
-	doc = json_pack("{s:s, s:s, s:[{s:{s:o}, s:o}]}",
+	/* Columns count code points, as libyaml does (input/json_pos.h). */
+	doc = json_pack("{s:s, s:s, s:[{s:{s:o}, s:s, s:o}]}",
 			"$schema", SARIF_SCHEMA, "version", "2.1.0",
-			"runs", "tool", "driver", driver, "results", results_json(r));
+			"runs", "tool", "driver", driver, "columnKind", "unicodeCodePoints",
+			"results", results_json(r));
 	if (!doc)
 		return -1;
 	rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_ENSURE_ASCII);

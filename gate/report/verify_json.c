@@ -22,6 +22,22 @@ static const char *result_name(enum gate_result r)
 	return "unverified";
 }
 
+/* o with key set to n, unless n is 0 (not known); NULL if that failed. */
+static json_t *set_known(json_t *o, const char *key, unsigned n)
+{
+	if (o && n && json_object_set_new(o, key, json_integer((json_int_t)n))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* o with its "line" and "column", where known. */
+static json_t *placed(json_t *o, unsigned line, unsigned column)
+{
+	return set_known(set_known(o, "line", line), "column", column);
+}
+
 static json_t *groups_json(const struct gate_verify_report *r)
 {
 	json_t *a = json_array();
@@ -30,9 +46,10 @@ static json_t *groups_json(const struct gate_verify_report *r)
 	for (i = 0; a && i < r->groups_count; i++) {
 		const struct gate_verify_group *g = &r->groups[i];
 
-		a = append(a, json_pack("{s:s, s:s, s:s*, s:s}", "file", g->file,
-						   "name", g->name, "hostdata", g->hostdata,
-						   "policy_class", g->policy_class));
+		a = append(a, placed(json_pack("{s:s, s:s, s:s*, s:s}", "file", g->file,
+					       "name", g->name, "hostdata", g->hostdata,
+					       "policy_class", g->policy_class),
+				     g->line, g->column));
 	}
 	return a;
 }
@@ -50,32 +67,34 @@ static json_t *containers_json(const struct gate_verify_report *r)
 			layers = append(layers, json_pack("{s:s*, s:s*}",
 								"policy", c->layers[j].policy,
 								"registry", c->layers[j].registry));
-		a = append(a, json_pack("{s:s, s:s*, s:s*, s:s*, s:s, s:s*, s:s*, s:o}",
-						   "group", r->groups[c->group].name,
-						   "name", c->name, "image", c->image,
-						   "digest", c->digest,
-						   "verdict", gate_verdict_name(c->verdict),
-						   "reason", c->reason,
-						   "policy_container", c->policy_match,
-						   "layers", layers));
+		a = append(a, placed(json_pack("{s:s, s:s*, s:s*, s:s*, s:s, s:s*, s:s*, s:o}",
+					       "group", r->groups[c->group].name,
+					       "name", c->name, "image", c->image,
+					       "digest", c->digest,
+					       "verdict", gate_verdict_name(c->verdict),
+					       "reason", c->reason,
+					       "policy_container", c->policy_match,
+					       "layers", layers),
+				     c->line, c->column));
 	}
 	return a;
 }
 
 static json_t *findings_json(const struct gate_verify_report *r)
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *o;
 	size_t i;
 
 	for (i = 0; a && i < r->findings_count; i++) {
 		const struct gate_finding *f = &r->findings[i];
 
-		a = append(a, json_pack("{s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s, s:O}",
-						   "rule", gate_rules[f->rule].id,
-						   "severity", gate_severity_name(f->severity),
-						   "file", f->file, "group", f->group,
-						   "container", f->container, "image", f->image,
-						   "message", f->message, "details", f->details));
+		o = json_pack("{s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s, s:O}",
+			      "rule", gate_rules[f->rule].id,
+			      "severity", gate_severity_name(f->severity),
+			      "file", f->file, "group", f->group,
+			      "container", f->container, "image", f->image,
+			      "message", f->message, "details", f->details);
+		a = append(a, placed(o, f->line, f->column));
 	}
 	return a;
 }

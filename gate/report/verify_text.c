@@ -89,6 +89,17 @@ static bool same(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+/* "  FILE:LINE" when the line is known, for editors and terminals that
+ * open it. */
+static void put_place(FILE *f, const char *file, unsigned line)
+{
+	if (!line)
+		return;
+	fputs("  ", f);
+	gate_put_escaped(f, file);
+	fprintf(f, ":%u", line);
+}
+
 static void put_container(FILE *f, const struct gate_verify_report *r,
 			  const struct gate_verify_container *c, bool colour)
 {
@@ -104,6 +115,7 @@ static void put_container(FILE *f, const struct gate_verify_report *r,
 	fputs(c->digest ? c->digest : "-", f);
 	fputs("  ", f);
 	put_coloured(f, colour, verdict_colour(c->verdict), gate_verdict_name(c->verdict));
+	put_place(f, g->file, c->line);
 	fputc('\n', f);
 	if (c->reason) {
 		gate_put_line(f, "    ", c->reason);
@@ -141,7 +153,9 @@ static void put_group_findings(FILE *f, const struct gate_verify_report *r, size
 			continue;
 		if (!header) {
 			gate_put_escaped(f, g->name);
-			fputs("  (group)\n", f);
+			fputs("  (group)", f);
+			put_place(f, g->file, g->line);
+			fputc('\n', f);
 			header = true;
 		}
 		put_finding(f, fd, colour);

@@ -28,6 +28,7 @@ int gate_verify_add_finding(struct gate_verify_report *r, const struct gate_find
 	f->rule = rule;
 	f->severity = severity;
 	f->line = at->line;
+	f->column = at->column;
 	f->details = details ? details : json_object();
 	va_start(ap, fmt);
 	n = vasprintf(&f->message, fmt, ap);
@@ -41,6 +42,16 @@ int gate_verify_add_finding(struct gate_verify_report *r, const struct gate_find
 	    (at->image && !(f->image = gate_strdup(at->image, err))))
 		return gate_err_nomem(err);
 	return 0;
+}
+
+void gate_verify_place(unsigned *line, unsigned *column, const struct gate_group *g,
+		       const struct gate_container *c)
+{
+	/* An expression may have built the container: then its group's. */
+	bool own = c && c->line;
+
+	*line = own ? c->line : g->line;
+	*column = own ? c->column : g->column;
 }
 
 const char *gate_group_label(const struct gate_group *g)
@@ -211,7 +222,7 @@ static int check_hostdata(struct gate_verify_report *r, struct gate_finding_at *
 int gate_policy_rules_check(struct gate_verify_report *r, const char *file,
 			    const struct gate_group *g, const gate_ruleset *rs, gate_err *err)
 {
-	struct gate_finding_at at = { file, gate_group_label(g), NULL, NULL, 0 };
+	struct gate_finding_at at = { file, gate_group_label(g), NULL, NULL, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < g->containers_count; i++) {
@@ -221,10 +232,13 @@ int gate_policy_rules_check(struct gate_verify_report *r, const char *file,
 			continue;
 		at.container = c->name;
 		at.image = c->image;
+		gate_verify_place(&at.line, &at.column, g, c);
 		if (check_images(r, &at, rs, err))
 			return -1;
 	}
 	at.container = at.image = NULL;
+	/* Policy containers and fragments are in the group's ccePolicy. */
+	gate_verify_place(&at.line, &at.column, g, NULL);
 	if (g->policy && (check_policy_containers(r, &at, g->policy, rs, err) ||
 			  check_fragments(r, &at, g->policy, rs, err)))
 		return -1;

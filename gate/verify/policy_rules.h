@@ -25,7 +25,7 @@ struct gate_finding_at {
 	const char *group;
 	const char *container;
 	const char *image;
-	unsigned line;
+	unsigned line, column;
 };
 
 /* Appends a finding of rule at severity to r, with its message from fmt;
@@ -35,6 +35,11 @@ int gate_verify_add_finding(struct gate_verify_report *r, const struct gate_find
 			    enum gate_rule rule, enum gate_severity severity, json_t *details,
 			    gate_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+
+/* Where container c (may be NULL) starts in its file, else where its
+ * group g does: what reports point at.  1-based; 0 unknown. */
+void gate_verify_place(unsigned *line, unsigned *column, const struct gate_group *g,
+		       const struct gate_container *c);
 
 /* The group's name in reports: its name, else where it is in the file. */
 const char *gate_group_label(const struct gate_group *g);

@@ -105,7 +105,7 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	const struct gate_container *c = at->container;
 	struct gate_finding_at where = {
 		at->file, at->group ? gate_group_label(at->group) : NULL,
-		c ? c->name : NULL, c ? c->image : NULL, 0,
+		c ? c->name : NULL, c ? c->image : NULL, 0, 0,
 	};
 	enum gate_severity sev = gate_ruleset_severity(run->opts->ruleset, rule, where.group,
 						       where.container, where.image);
@@ -113,6 +113,8 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	char *msg;
 	int rc;
 
+	if (at->group)
+		gate_verify_place(&where.line, &where.column, at->group, c);
 	va_start(ap, fmt);
 	msg = vformat(err, fmt, ap);
 	va_end(ap);
@@ -824,6 +826,7 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 	    !(vg->name = gate_strdup(gate_group_label(g), err)))
 		return -1;
 	vg->policy_class = g->policy ? gate_policy_class_name(g->policy->class) : "missing";
+	gate_verify_place(&vg->line, &vg->column, g, NULL);
 	if (g->policy && !(vg->hostdata = gate_strdup(g->policy->hostdata, err)))
 		return -1;
 	group_denied = judge_policy(run, &at, err);
@@ -837,6 +840,7 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 		if (!vc)
 			return -1;
 		vc->group = r->groups_count - 1;
+		gate_verify_place(&vc->line, &vc->column, g, at.container);
 		if (!(vc->name = dup_or_null(at.container->name, err)) && at.container->name)
 			return -1;
 		if (!(vc->image = dup_or_null(at.container->image, err)) && at.container->image)

@@ -101,7 +101,9 @@ struct gate_finding {
 	char *image;
 	char *message;              /* one line, no trailing period */
 	json_t *details;            /* an object: expected/actual, positions...; owned */
-	unsigned line;              /* of the container in file, 1-based; 0 unknown */
+	/* Where in file: the container's object, else the group's (model.h);
+	 * 1-based, the column in code points; 0: not known. */
+	unsigned line, column;
 };
 
 /* One layer position of a container: the policy's root hash and the
@@ -121,6 +123,7 @@ struct gate_verify_container {
 	char *policy_match;         /* name (or id) of the policy container it matched */
 	struct gate_layer_pair *layers;
 	size_t layers_count;
+	unsigned line, column;      /* as for a finding */
 };
 
 struct gate_verify_group {
@@ -128,6 +131,7 @@ struct gate_verify_group {
 	char *name;
 	char *hostdata;             /* sha256 of the policy text; NULL without a policy */
 	const char *policy_class;   /* gate_policy_class_name(), or "missing" */
+	unsigned line, column;      /* as for a finding */
 };
 
 enum gate_result {

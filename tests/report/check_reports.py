@@ -55,23 +55,31 @@ def sarif_problems(doc, schema, report):
             out.append(f"result {res['ruleId']}: uri {loc['artifactLocation']['uri']}")
         if res["properties"].get("group") != f.get("group"):
             out.append(f"result {res['ruleId']}: group differs from JSON")
-    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]]
-    # test_reports.c gives drift line 12 and the allowlist finding line 7; others are unknown.
-    if lines != [12, 1, 1, 1, 1, 1, 7]:
-        out.append(f"start lines {lines}")
+    if run.get("columnKind") != "unicodeCodePoints":
+        out.append(f"columnKind {run.get('columnKind')}")
+    regions = [r["locations"][0]["physicalLocation"].get("region") for r in run["results"]]
+    # test_reports.c gives drift line 12 and the allowlist finding line 7,
+    # both column 5; the others are unknown: no region, not a made-up line.
+    want = [{"startLine": 12, "startColumn": 5}, None, None, None, None, None,
+            {"startLine": 7, "startColumn": 5}]
+    if regions != want:
+        out.append(f"regions {regions}")
+    json_lines = [(f.get("line"), f.get("column")) for f in findings]
+    if json_lines != [(r["startLine"], r["startColumn"]) if r else (None, None) for r in want]:
+        out.append(f"JSON report lines {json_lines}")
     return out
 
 
 # What test_reports.c's report must give, per testcase (classname, name):
-# outcome and the rule ids of the findings shown.
+# outcome, the rule ids of the findings shown, and the line attribute.
 WANT_CASES = {
-    ("deploy/app.json/prod-web", "web"): ("failure", "layers.drift"),
-    ("deploy/app.json/prod-web", "db"): ("pass", None),
-    ("deploy/app.json/prod-web", "skr"): ("skipped", None),
-    ("deploy/app.json/dev & <test>", "a\"b'<c>&\\x01"): ("failure", "policy.missing"),
-    ("dir with space/k8s #1.yaml/g3", "api"): ("failure", "image.registry_allowlist"),
-    ("dir with space/k8s #1.yaml/g3", "(policy)"): ("pass", None),
-    ("dir with space/k8s #1.yaml/empty-group", "(policy)"): ("failure", "policy.hostdata"),
+    ("deploy/app.json/prod-web", "web"): ("failure", "layers.drift", "12"),
+    ("deploy/app.json/prod-web", "db"): ("pass", None, "20"),
+    ("deploy/app.json/prod-web", "skr"): ("skipped", None, "25"),
+    ("deploy/app.json/dev & <test>", "a\"b'<c>&\\x01"): ("failure", "policy.missing", None),
+    ("dir with space/k8s #1.yaml/g3", "api"): ("failure", "image.registry_allowlist", "7"),
+    ("dir with space/k8s #1.yaml/g3", "(policy)"): ("pass", None, "1"),
+    ("dir with space/k8s #1.yaml/empty-group", "(policy)"): ("failure", "policy.hostdata", "30"),
 }
 
 
@@ -111,8 +119,11 @@ def junit_problems(root):
     if set(cases) != set(WANT_CASES):
         out.append(f"testcases {sorted(cases)}")
     for key, want in WANT_CASES.items():
-        if key in cases and outcome(cases[key]) != want:
-            out.append(f"{key}: {outcome(cases[key])}, want {want}")
+        if key not in cases:
+            continue
+        got = outcome(cases[key]) + (cases[key].get("line"),)
+        if got != want or cases[key].get("file") != key[0].rsplit("/", 1)[0]:
+            out.append(f"{key}: {got} in {cases[key].get('file')}, want {want}")
     web = cases.get(("deploy/app.json/prod-web", "web"))
     if web is not None:
         props = {p.get("name"): p.get("value") for p in web.iter("property")}

@@ -25,11 +25,12 @@
 #define WEIRD "a\"b'<c>&\x01"
 #define NOT_UTF8 "bad\xff\xc3(\xed\xa0\x80\xef\xbf\xbe end"
 
+/* Lines and columns where the template has them; dev's is unknown. */
 static struct gate_verify_group groups[] = {
-	{ APP, "prod-web", HASH_A, "normal" },
-	{ APP, "dev & <test>", NULL, "missing" },
-	{ K8S, "g3", HASH_B, "normal" },
-	{ K8S, "empty-group", HASH_B, "normal" },   /* no containers */
+	{ APP, "prod-web", HASH_A, "normal", 3, 5 },
+	{ APP, "dev & <test>", NULL, "missing", 0, 0 },
+	{ K8S, "g3", HASH_B, "normal", 1, 1 },
+	{ K8S, "empty-group", HASH_B, "normal", 30, 1 },   /* no containers */
 };
 
 static char *inputs[] = { APP, K8S };
@@ -38,20 +39,22 @@ static struct gate_layer_pair web_layers[] = { { HASH_A, HASH_A }, { HASH_A, HAS
 
 static struct gate_verify_container containers[] = {
 	{ 0, "web", "myacr.azurecr.io/web:v1", DIGEST, GATE_VERDICT_DENY, NULL, "web",
-	  web_layers, 2 },
-	{ 0, "db", "postgres@" DIGEST, DIGEST, GATE_VERDICT_PASS, NULL, "db", NULL, 0 },
+	  web_layers, 2, 12, 5 },
+	{ 0, "db", "postgres@" DIGEST, DIGEST, GATE_VERDICT_PASS, NULL, "db", NULL, 0, 20, 5 },
 	{ 0, "skr", "mcr.microsoft.com/aci/skr:2.7", NULL, GATE_VERDICT_COVERED,
-	  "ACI sidecar, covered by the infra fragment", NULL, NULL, 0 },
+	  "ACI sidecar, covered by the infra fragment", NULL, NULL, 0, 25, 5 },
 	{ 1, WEIRD, "nginx", NULL, GATE_VERDICT_UNVERIFIED,
-	  "registry unreachable: connect \x02 refused", NULL, NULL, 0 },
-	{ 2, "api", "docker.io/library/api:1", DIGEST, GATE_VERDICT_PASS, NULL, "api", NULL, 0 },
+	  "registry unreachable: connect \x02 refused", NULL, NULL, 0, 0, 0 },
+	{ 2, "api", "docker.io/library/api:1", DIGEST, GATE_VERDICT_PASS, NULL, "api", NULL, 0,
+	  7, 5 },
 };
 
 static int add(struct gate_verify_report *r, enum gate_rule rule, enum gate_severity sev,
 	       const char *file, const char *group, const char *container, unsigned line,
 	       json_t *details, const char *msg)
 {
-	struct gate_finding_at at = { file, group, container, NULL, line };
+	/* a column only beside a line, as the model gives them */
+	struct gate_finding_at at = { file, group, container, NULL, line, line ? 5 : 0 };
 	gate_err err = GATE_ERR_INIT;
 
 	if (gate_verify_add_finding(r, &at, rule, sev, details, &err, "%s", msg)) {
@@ -120,9 +123,9 @@ static int write_one(const char *dir, const char *name, int (*fn)(FILE *, const 
 /* One container whose name is not UTF-8, alone in a report. */
 static int write_not_utf8(const char *dir)
 {
-	struct gate_verify_group g = { APP, "g", NULL, "normal" };
+	struct gate_verify_group g = { APP, "g", NULL, "normal", 0, 0 };
 	struct gate_verify_container c = { 0, NOT_UTF8, "nginx", NULL, GATE_VERDICT_PASS, NULL,
-					   NULL, NULL, 0 };
+					   NULL, NULL, 0, 0, 0 };
 	struct gate_verify_report r = { .groups = &g, .groups_count = 1, .containers = &c,
 					.containers_count = 1 };
 

@@ -421,6 +421,88 @@ def s_reports():
           "text report file, without colour")
 
 
+def s_locations():
+    """SARIF, JSON and JUnit point at the line and column where each
+    container's object starts (its group's for group findings, and for a
+    container a variable builds), in an ARM template, its CRLF twin and an
+    ACI YAML twin; found here by Python's own parsers
+    (tests/input/check_positions.py)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "input"))
+    import base64
+    import xml.etree.ElementTree as ET
+    import yaml
+    import check_positions as cp
+    s = Setup()
+    pol = confcom.policy([s.app_container("web"), s.app_container("api")])
+    groups = [("front", pol, [("web", s.app, [], None), ("api", s.app, [], None)]),
+              ("nopolicy", None, [("lone", s.app, [], None)])]
+    tmpl = confcom.arm_template(groups)
+    built = {"name": "built", "properties": {"image": s.app}}
+    tmpl["variables"] = {"cs": [built]}
+    tmpl["resources"].append({"type": "Microsoft.ContainerInstance/containerGroups", "name": "fromvar",
+                              "properties": {"sku": "Confidential", "containers": "[variables('cs')]"}})
+    arm = os.path.join(regtest.TMP, "t", "locations.json")
+    os.makedirs(os.path.dirname(arm), exist_ok=True)
+    with open(arm, "w") as f:
+        json.dump(tmpl, f, indent=2)
+    with open(arm, "rb") as f:
+        data = f.read()
+    crlf = os.path.join(regtest.TMP, "t", "locations-crlf.json")
+    with open(crlf, "wb") as f:
+        f.write(data.replace(b"\n", b"\r\n"))
+    docs = []
+    for g in confcom.arm_template(groups)["resources"]:
+        ccp = g["properties"].pop("confidentialComputeProperties", None)
+        if ccp:
+            g["properties"]["confidentialComputeProperties"] = {"ccePolicy": ccp["ccePolicy"]}
+        g.pop("location")
+        docs.append(g)
+    aci = os.path.join(regtest.TMP, "t", "locations.yaml")
+    with open(aci, "w") as f:
+        yaml.safe_dump_all(docs, f, explicit_start=True)
+    for path in (arm, crlf, aci):
+        text = open(path, "rb").read().decode()
+        want = {}
+        if path.endswith(".json"):
+            res = cp.parse_json(text)["resources"]
+        else:
+            res = list(yaml.load_all(text, Loader=cp.PosLoader))
+        for g in res:
+            want[(g["name"], None)] = g.pos
+            ctrs = g["properties"]["containers"]
+            for c in [built] if ctrs == "[variables('cs')]" else ctrs:
+                want[(g["name"], c["name"])] = getattr(c, "pos", g.pos)
+        out = {f: os.path.join(regtest.TMP, "loc." + f) for f in ("json", "sarif", "junit")}
+        cmd = [regtest.GATE, "verify", "--no-cache", "--insecure-registry", s.host, path] + \
+            sum([["-o", "%s=%s" % (f, p)] for f, p in out.items()], [])
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
+        err = r.stderr.decode()
+        check(r.returncode == 1 and "Sanitizer" not in err and "runtime error" not in err,
+              "%s: exit %d: %s" % (path, r.returncode, err))
+        rep = json.load(open(out["json"]))
+        validate(rep)
+        results = json.load(open(out["sarif"]))["runs"][0]["results"]
+        kinds = sorted({(x["ruleId"], x["properties"].get("container") is None) for x in results})
+        check(("tag.unpinned", False) in kinds and ("policy.missing", True) in kinds,
+              "%s: container and group findings: %s" % (path, kinds))
+        for x, f in zip(results, rep["findings"]):
+            key = (x["properties"]["group"], x["properties"].get("container"))
+            loc = x["locations"][0]["physicalLocation"]
+            got = (loc["region"]["startLine"], loc["region"]["startColumn"])
+            check(got == want[key] == (f["line"], f["column"]),
+                  "%s: %s %s at %s, JSON %s, want %s" % (path, x["ruleId"], key, got,
+                                                         (f["line"], f["column"]), want[key]))
+            check(loc["artifactLocation"]["uri"] == "file://" + path,
+                  "an absolute path is a file: URI: %s" % loc["artifactLocation"]["uri"])
+        for tc in ET.parse(out["junit"]).getroot().iter("testcase"):
+            key = (tc.get("classname").rsplit("/", 1)[1], tc.get("name"))
+            key = (key[0], None) if key[1] == "(policy)" else key
+            check(tc.get("line") == str(want[key][0]) and tc.get("file") == path,
+                  "%s: JUnit %s at %s:%s, want line %d" % (path, key, tc.get("file"),
+                                                            tc.get("line"), want[key][0]))
+    log("locations: ARM, CRLF and YAML results at their containers' lines")
+
+
 def s_review():
     """What the review found: each a way to a false pass, now closed."""
     s = Setup()
@@ -631,7 +713,7 @@ SCENARIOS = {
     "pass": s_pass, "drift": s_drift, "command": s_command, "env": s_env, "order": s_order,
     "coverage": s_coverage, "candidates": s_candidates, "unreachable": s_unreachable,
     "samples": s_samples, "directory": s_directory, "reports": s_reports, "review": s_review,
-    "shards": s_shards, "history": s_history,
+    "shards": s_shards, "history": s_history, "locations": s_locations,
 }
 
 
