@@ -38,8 +38,9 @@ def sarif_problems(doc, schema, report):
     if driver["name"] != "gate" or len(rules) != RULE_COUNT:
         out.append(f"driver: {driver['name']}, {len(rules)} rules")
     for r in rules:
-        if not r.get("help", {}).get("text") or not r.get("shortDescription", {}).get("text"):
-            out.append(f"rule {r['id']}: no help or short description")
+        # fullDescription: GitHub's ingestion rule GH2012 wants it on every rule.
+        if not all(r.get(k, {}).get("text") for k in ("help", "shortDescription", "fullDescription")):
+            out.append(f"rule {r['id']}: no help, short or full description")
     findings = report["findings"]
     if len(run["results"]) != len(findings):
         out.append(f"{len(run['results'])} results for {len(findings)} findings")
