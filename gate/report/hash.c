@@ -1,8 +1,8 @@
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/hash.h"
+#include "report/json_write.h"
 #include "base/escape.h"
 
 void gate_report_hashes_begin(struct gate_report_hashes *h, FILE *f)
@@ -107,20 +107,12 @@ static json_t *image_json(const struct gate_image *img)
 
 int gate_report_images_json(FILE *f, const struct gate_image *imgs, size_t n)
 {
-	json_t *a = json_array(), *doc;
-	int rc;
+	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < n; i++)
 		if (json_array_append_new(a, image_json(&imgs[i]))) {
 			json_decref(a);
 			a = NULL;
 		}
-	doc = json_pack("{s:o}", "images", a);
-	if (!doc)
-		return -1;
-	rc = json_dumpf(doc, f, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (!rc)
-		rc = fputc('\n', f) == EOF ? -1 : 0;
-	json_decref(doc);
-	return rc;
+	return gate_report_json_write(f, json_pack("{s:o}", "images", a), JSON_COMPACT);
 }
