@@ -31,11 +31,6 @@ void cli_set_quiet(void)
 	quiet = true;
 }
 
-bool cli_quiet(void)
-{
-	return quiet;
-}
-
 /* Finds the option of a long or a short name, looking into included tables. */
 static const struct cli_option *find(const struct cli_option *t, const char *lname,
 				     size_t llen, char sname)

@@ -111,9 +111,8 @@ int cli_errorf(const char *cmd, int code, const char *fmt, ...)
 void cli_notef(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* -q: from now on stderr gets errors only (no notes, no progress). */
+/* -q: from now on cli_notef() prints nothing; stderr gets errors only. */
 void cli_set_quiet(void);
-bool cli_quiet(void);
 
 /* A usage error: the message and a one-line hint to `gate CMD --help`;
  * returns GATE_EINPUT. */

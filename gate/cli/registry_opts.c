@@ -98,7 +98,7 @@ void cli_registry_init(struct cli_registry *r, const char *cmd)
 		CLI_UINT("timeout", &r->timeout_s, "SECONDS", 0, 86400,
 			 "most time one image may take, 0 for none (default 600)"),
 		CLI_FLAG_CALLBACK('v', "verbose", r, set_verbose,
-				  "a line on stderr per layer as it finishes: its root hash, or cached"),
+				  "a line on stderr per layer as it finishes, with its root hash"),
 		CLI_FLAG_CALLBACK('q', "quiet", r, set_quiet,
 				  "nothing on stderr but errors: no progress, no notes"),
 		CLI_END,
@@ -238,7 +238,7 @@ static void *progress_thread(void *arg)
 
 /* One line, written whole while other workers wait, so that lines of
  * parallel layers never interleave:
- *   gate: hash: IMAGE: layer K of N sha256:BLOB root HEX[ (cached)] */
+ *   gate: CMD: IMAGE: layer K of N sha256:BLOB root HEX[ (cached)] */
 static void on_layer_done(void *ctx, const struct gate_image *img, size_t k)
 {
 	const struct cli_registry *r = ctx;
