@@ -9,7 +9,7 @@ endforeach()
 
 set(gate_registry_scenarios
   http_oci docker_v2 compression zstd multiarch tls basic_auth token_auth token_registry faults cache
-  hostile plain_http timeouts large)
+  hostile plain_http timeouts output large)
 foreach(s ${gate_registry_scenarios})
   add_test(NAME registry.${s}
     COMMAND ${GATE_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/registry/regtest.py ${s}

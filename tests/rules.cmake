@@ -17,3 +17,7 @@ add_test(NAME rules.reports
           --schema ${CMAKE_CURRENT_SOURCE_DIR}/report/sarif-2.1.0.json
           --out ${CMAKE_CURRENT_BINARY_DIR}/reports)
 set_tests_properties(rules.reports PROPERTIES LABELS unit)
+
+# report.hash_json: the one document of `gate hash --format json IMAGE...`,
+# failed images and bytes that are not UTF-8 included.
+gate_add_unit_test(report.hash_json SOURCES report/test_hash_json.c LIBS gate_report)

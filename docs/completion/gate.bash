@@ -5,7 +5,7 @@
 
 _gate_registry_opts="--platform --jobs --creds --creds-stdin --authfile --ca-file
 	--insecure-registry --cache --no-cache --connect-timeout --idle-timeout
-	--retries --retry-budget --timeout --verbose"
+	--retries --retry-budget --timeout --verbose --quiet"
 
 _gate()
 {

@@ -15,7 +15,6 @@
 #include "options.h"
 #include "registry_opts.h"
 #include "base/err.h"
-#include "base/escape.h"
 #include "engine/layer.h"
 #include "report/hash.h"
 
@@ -125,7 +124,7 @@ static int hash_tars(int argc, char **argv, const struct hash_opts *o)
 		}
 		/* The reference never reads past the end marker: a note, not an error. */
 		if (!res[i].stream_complete)
-			cli_notef("hash", "layer '%s': ignored %llu bytes after the end of the archive: %s",
+			cli_notef(CMD, "layer '%s': ignored %llu bytes after the end of the archive: %s",
 				  argv[i], (unsigned long long)res[i].trailing_bytes, res[i].stream_error);
 		if (o->format == FORMAT_TEXT)
 			gate_report_tar_text(stdout, res[i].root_hash, argv[i]);
@@ -143,24 +142,29 @@ static int hash_tars(int argc, char **argv, const struct hash_opts *o)
 
 /* --- images --- */
 
-static void print_images(const struct hash_opts *o, const struct gate_image *imgs, size_t n)
+/* Each image gets its hashes or its error, in the order given: one
+ * unreachable image must not hide the others'.  The exit status is the
+ * worst error, so a run with any image missing never reads as a pass:
+ * could-not-verify (3) outranks bad input (2).  The JSON document holds
+ * the errors too, so it is complete either way. */
+static int print_images(const struct hash_opts *o, struct gate_image *imgs, size_t n)
 {
+	size_t printed = 0;
+	int rc = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		if (o->reg.verbose)
-			for (size_t k = 0; k < imgs[i].layer_count; k++) {
-				fputs("gate: hash: ", stderr);
-				gate_put_escaped(stderr, imgs[i].name);
-				fprintf(stderr, ": layer %zu %s%s\n", k, imgs[i].layers[k].digest,
-					imgs[i].layers[k].from_cache ? " (cached)" : "");
-			}
-		if (o->format == FORMAT_JSON) {
-			gate_report_image_json(stdout, &imgs[i]);
-		} else {
-			if (i)
+		if (imgs[i].err.code) {
+			if (cli_error(CMD, &imgs[i].err) > rc)
+				rc = imgs[i].err.code;
+		} else if (o->format == FORMAT_TEXT) {
+			if (printed++)
 				putchar('\n');
 			gate_report_image_text(stdout, &imgs[i]);
 		}
 	}
+	if (o->format == FORMAT_JSON && gate_report_images_json(stdout, imgs, n))
+		rc = cli_errorf(CMD, GATE_EVERIFY, "the JSON document could not be written");
+	return rc;
 }
 
 static int hash_images(int argc, char **argv, struct hash_opts *o)
@@ -168,7 +172,7 @@ static int hash_images(int argc, char **argv, struct hash_opts *o)
 	struct gate_image *imgs = NULL;
 	gate_err err = GATE_ERR_INIT;
 	size_t i, n = (size_t)argc;
-	int rc = 0;
+	int rc;
 
 	if (cli_registry_open(&o->reg, &err) ||
 	    (!(imgs = calloc(n, sizeof(*imgs))) && gate_err_nomem(&err))) {
@@ -178,14 +182,7 @@ static int hash_images(int argc, char **argv, struct hash_opts *o)
 	for (i = 0; i < n; i++)
 		imgs[i].ref = argv[i];
 	cli_registry_hash(&o->reg, imgs, n);
-	for (i = 0; i < n; i++)
-		/* Could-not-verify outranks bad input. */
-		if (imgs[i].err.code && cli_error(CMD, &imgs[i].err) > rc)
-			rc = imgs[i].err.code;
-	/* Hashes of some images only would read as a verdict on all. */
-	if (rc == 0)
-		print_images(o, imgs, n);
-	rc = cli_finish_output(CMD, rc);
+	rc = cli_finish_output(CMD, print_images(o, imgs, n));
 out:
 	for (i = 0; imgs && i < n; i++)
 		gate_image_release(&imgs[i]);
@@ -200,7 +197,7 @@ int cmd_hash(int argc, char **argv)
 		CLI_FLAG(0, "tar", &o.tar,
 			 "the arguments are layer files (.tar, .tar.gz, .tar.zst; - is stdin)"),
 		CLI_CHOICE("format", &o.format, formats,
-			   "text: a line per layer; json: {\"layers\":[...]}"),
+			   "text: a line per layer; json: one document (--tar: {\"layers\":[...]})"),
 		CLI_STRING(0, "ext4-out", &o.ext4_out, "PATH",
 			   "with --tar: also write the ext4 image built from the one FILE"),
 		CLI_UINT("chunk-size", &o.chunk_size, "BYTES", 1, READ_SIZE, NULL),
@@ -213,7 +210,7 @@ int cmd_hash(int argc, char **argv)
 	};
 	int rc;
 
-	cli_registry_init(&o.reg);
+	cli_registry_init(&o.reg, CMD);
 	rc = cli_parse(&cmd, &argc, argv);
 	if (rc)
 		rc = rc == CLI_HELP ? 0 : rc;

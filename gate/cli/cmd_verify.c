@@ -335,7 +335,7 @@ int cmd_verify(int argc, char **argv)
 	struct shard shard = { 0, 0 };
 	size_t i;
 
-	cli_registry_init(&reg);
+	cli_registry_init(&reg, "verify");
 	{
 		const struct cli_option table[] = {
 			CLI_STRING('p', "parameters", &params, "FILE",

@@ -14,6 +14,7 @@
 #define HELP_COLUMN 30  /* where help text starts in --help */
 
 static bool check_args;
+static bool quiet;
 
 void cli_set_check_args(void)
 {
@@ -23,6 +24,11 @@ void cli_set_check_args(void)
 bool cli_checking_args(void)
 {
 	return check_args;
+}
+
+void cli_set_quiet(void)
+{
+	quiet = true;
 }
 
 /* Finds the option of a long or a short name, looking into included tables. */
@@ -326,6 +332,8 @@ void cli_notef(const char *cmd, const char *fmt, ...)
 	char msg[GATE_ERR_MSG_SIZE];
 	va_list ap;
 
+	if (quiet)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -60,6 +60,8 @@ struct cli_option {
 #define CLI_LIST(l, p, a, h) { CLI_OPT_LIST, 0, l, p, a, h, 0, 0, NULL, NULL }
 #define CLI_CHOICE(l, p, c, h) { CLI_OPT_CHOICE, 0, l, p, NULL, h, 0, 0, c, NULL }
 #define CLI_CALLBACK(l, p, a, f, h) { CLI_OPT_CALLBACK, 0, l, p, a, h, 0, 0, NULL, f }
+/* A flag whose setting is checked against others while parsing (-q, -v). */
+#define CLI_FLAG_CALLBACK(s, l, p, f, h) { CLI_OPT_CALLBACK, s, l, p, NULL, h, 0, 0, NULL, f }
 #define CLI_INCLUDE(t) { CLI_OPT_INCLUDE, 0, NULL, (void *)(t), NULL, NULL, 0, 0, NULL, NULL }
 #define CLI_HEADING(h) { CLI_OPT_HEADING, 0, NULL, NULL, NULL, h, 0, 0, NULL, NULL }
 
@@ -105,9 +107,12 @@ int cli_error(const char *cmd, const gate_err *err);
 int cli_errorf(const char *cmd, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Something the user should know that is not an error (a skipped file),
- * as `gate: CMD: note: message`, escaped. */
+ * as `gate: CMD: note: message`, escaped; nothing after cli_set_quiet(). */
 void cli_notef(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* -q: from now on cli_notef() prints nothing; stderr gets errors only. */
+void cli_set_quiet(void);
 
 /* A usage error: the message and a one-line hint to `gate CMD --help`;
  * returns GATE_EINPUT. */

@@ -1,6 +1,7 @@
 /*
- * registry_opts.c - the shared registry options of registry_opts.h, and a
- * progress line for terminals.
+ * registry_opts.c - the shared registry options of registry_opts.h, and
+ * what they show on stderr while images are hashed: a line per layer
+ * (-v), a progress line on terminals, or nothing (-q).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "registry_opts.h"
+#include "base/escape.h"
+#include "base/hex.h"
 #include "base/limits.h"
 #include "registry/cache.h"
 #include "registry/http.h"
@@ -41,7 +44,30 @@ static int set_authfile(void *value, const char *arg, gate_err *err)
 	return set_readable("--authfile", value, arg, err);
 }
 
-void cli_registry_init(struct cli_registry *r)
+/* -q and -v contradict each other, whichever comes first: a usage error
+ * while parsing, so that `gate --check-args` refuses it too. */
+static int set_verbose(void *value, const char *arg, gate_err *err)
+{
+	struct cli_registry *r = value;
+
+	if (r->quiet)
+		return gate_err_set(err, GATE_EINPUT, "-q and -v exclude each other");
+	r->verbose = 1;
+	return 0;
+}
+
+static int set_quiet(void *value, const char *arg, gate_err *err)
+{
+	struct cli_registry *r = value;
+
+	if (r->verbose)
+		return gate_err_set(err, GATE_EINPUT, "-q and -v exclude each other");
+	r->quiet = 1;
+	cli_set_quiet();
+	return 0;
+}
+
+void cli_registry_init(struct cli_registry *r, const char *cmd)
 {
 	const struct gate_http_opts http = GATE_HTTP_OPTS_INIT;
 	const struct cli_option table[] = {
@@ -71,13 +97,17 @@ void cli_registry_init(struct cli_registry *r)
 			 "most time spent waiting between retries (default 60)"),
 		CLI_UINT("timeout", &r->timeout_s, "SECONDS", 0, 86400,
 			 "most time one image may take, 0 for none (default 600)"),
-		CLI_FLAG('v', "verbose", &r->verbose, "say which layers came from the cache"),
+		CLI_FLAG_CALLBACK('v', "verbose", r, set_verbose,
+				  "a line on stderr per layer as it finishes, with its root hash"),
+		CLI_FLAG_CALLBACK('q', "quiet", r, set_quiet,
+				  "nothing on stderr but errors: no progress, no notes"),
 		CLI_END,
 	};
 	_Static_assert(sizeof(table) == sizeof(r->options), "CLI_REGISTRY_OPTION_COUNT");
 
 	memset(r, 0, sizeof(*r));
 	memcpy(r->options, table, sizeof(table));
+	r->cmd = cmd;
 	r->jobs = DEFAULT_JOBS;
 	r->connect_timeout_s = (unsigned long)http.connect_timeout_s;
 	r->idle_timeout_s = (unsigned long)http.idle_timeout_s;
@@ -204,6 +234,26 @@ static void *progress_thread(void *arg)
 	return NULL;
 }
 
+/* --- a line per finished layer (-v) --- */
+
+/* One line, written whole while other workers wait, so that lines of
+ * parallel layers never interleave:
+ *   gate: CMD: IMAGE: layer K of N sha256:BLOB root HEX[ (cached)] */
+static void on_layer_done(void *ctx, const struct gate_image *img, size_t k)
+{
+	const struct cli_registry *r = ctx;
+	const struct gate_image_layer *L = &img->layers[k];
+	char hex[GATE_DIGEST_HEX_SIZE + 1];
+
+	gate_hex(hex, L->root_hash, GATE_DIGEST_SIZE);
+	flockfile(stderr);
+	fprintf(stderr, "gate: %s: ", r->cmd);
+	gate_put_escaped(stderr, img->name);
+	fprintf(stderr, ": layer %zu of %zu %s root %s%s\n", k, img->layer_count, L->digest, hex,
+		L->from_cache ? " (cached)" : "");
+	funlockfile(stderr);
+}
+
 void cli_registry_hash(struct cli_registry *r, struct gate_image *imgs, size_t n)
 {
 	struct gate_registry_opts opts = r->opts;
@@ -211,7 +261,10 @@ void cli_registry_hash(struct cli_registry *r, struct gate_image *imgs, size_t n
 	pthread_t tid;
 	int on = 0;
 
-	if (isatty(STDERR_FILENO)) {
+	if (r->verbose) {
+		opts.layer_done = on_layer_done;
+		opts.progress_ctx = r;
+	} else if (!r->quiet && isatty(STDERR_FILENO)) {
 		clock_gettime(CLOCK_MONOTONIC, &prog.start);
 		pthread_mutex_init(&prog.lock, NULL);
 		pthread_cond_init(&prog.cond, NULL);

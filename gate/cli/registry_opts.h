@@ -5,7 +5,7 @@
  * struct gate_registry_opts.
  *
  *	struct cli_registry reg;
- *	cli_registry_init(&reg);
+ *	cli_registry_init(&reg, "hash");
  *	... CLI_INCLUDE(reg.options) in the command's table, cli_parse() ...
  *	if (cli_registry_open(&reg, &err)) ...
  *	cli_registry_hash(&reg, imgs, n);       (or gate_registry_hash(&reg.opts, ...))
@@ -18,7 +18,7 @@
 #include "registry/auth.h"
 #include "registry/registry.h"
 
-#define CLI_REGISTRY_OPTION_COUNT 17
+#define CLI_REGISTRY_OPTION_COUNT 18
 
 struct cli_registry {
 	/* What the options set. */
@@ -32,7 +32,9 @@ struct cli_registry {
 	int no_cache;
 	unsigned long connect_timeout_s, idle_timeout_s, retries, retry_budget_s, timeout_s;
 	const char *authfile;
-	int verbose;
+	int verbose;            /* -v: a line per finished layer on stderr */
+	int quiet;              /* -q: errors only on stderr (cli_set_quiet) */
+	const char *cmd;        /* for the -v lines: "hash", "verify" */
 
 	/* The table, pointing at the fields above: CLI_INCLUDE(reg.options). */
 	struct cli_option options[CLI_REGISTRY_OPTION_COUNT];
@@ -44,16 +46,17 @@ struct cli_registry {
 	struct gate_creds creds;
 };
 
-/* Sets the defaults and builds r->options. */
-void cli_registry_init(struct cli_registry *r);
+/* Sets the defaults and builds r->options, for the command cmd. */
+void cli_registry_init(struct cli_registry *r, const char *cmd);
 
 /* Checks the parsed options against each other, reads --creds-stdin, and
  * opens the HTTP client and the cache.  GATE_EINPUT for a bad combination
  * of options.  cli_registry_close() is needed after either outcome. */
 int cli_registry_open(struct cli_registry *r, gate_err *err);
 
-/* gate_registry_hash() with a progress line on stderr when it is a
- * terminal. */
+/* gate_registry_hash() with, on stderr: under -v a line per layer as it
+ * finishes; else, when stderr is a terminal and not under -q, a progress
+ * line drawn over itself. */
 void cli_registry_hash(struct cli_registry *r, struct gate_image *imgs, size_t n);
 
 void cli_registry_close(struct cli_registry *r);

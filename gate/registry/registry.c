@@ -753,6 +753,8 @@ static void layer_one(struct run *r, size_t i)
 	} else {
 		j->ok = 1;
 	}
+	if (j->ok && r->opts->layer_done)
+		r->opts->layer_done(r->opts->progress_ctx, j->s->img, j->layer);
 	if (r->opts->progress)
 		r->opts->progress(r->opts->progress_ctx, 0, 1);
 }

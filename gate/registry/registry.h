@@ -28,6 +28,8 @@
 
 #define GATE_DEFAULT_PLATFORM "linux/amd64"
 
+struct gate_image;
+
 struct gate_registry_opts {
 	gate_http *http;
 	/* "os/arch[/variant]"; NULL means linux/amd64 from an index and
@@ -48,7 +50,11 @@ struct gate_registry_opts {
 	/* Called from worker threads as blob bytes arrive and layers end;
 	 * must be thread-safe.  NULL: none. */
 	void (*progress)(void *ctx, uint64_t bytes, int layers_done);
-	void *progress_ctx;
+	/* Called from a worker thread as soon as img->layers[layer] has its
+	 * root hash (hashed, cached, or shared with another image's layer);
+	 * must be thread-safe.  NULL: none. */
+	void (*layer_done)(void *ctx, const struct gate_image *img, size_t layer);
+	void *progress_ctx;             /* for both */
 };
 
 struct gate_image_layer {

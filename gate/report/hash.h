@@ -11,8 +11,8 @@
 #include "base/hex.h"
 #include "registry/registry.h"
 
-/* The {"layers":["<hex>",...]} document of `gate hash --format json`,
- * the shape dmverity-vhd prints, written one layer at a time. */
+/* The {"layers":["<hex>",...]} document of `gate hash --tar --format
+ * json`, the shape dmverity-vhd prints, written one layer at a time. */
 struct gate_report_hashes {
 	FILE *f;
 	size_t n;
@@ -30,7 +30,13 @@ void gate_report_tar_text(FILE *f, const unsigned char root_hash[GATE_DIGEST_SIZ
 /* image, digest, manifest (if another), platform, and a line per layer. */
 void gate_report_image_text(FILE *f, const struct gate_image *img);
 
-/* The image's layers as one {"layers":[...]} document. */
-void gate_report_image_json(FILE *f, const struct gate_image *img);
+/* The one document of `gate hash --format json IMAGE...`: every image,
+ * in the order given, with its layers or, if it failed, its error
+ * (docs/hash-report.schema.json):
+ *   {"images":[{"reference","name","digest","manifest_digest","platform",
+ *               "layers":[{"digest","diff_id","root_hash"}]}
+ *              | {"reference","name","error":{"message","exit_code","class"}}]}
+ * Returns 0, or -1 if it could not be built (out of memory) or written. */
+int gate_report_images_json(FILE *f, const struct gate_image *imgs, size_t n);
 
 #endif

@@ -1,4 +1,5 @@
 #include "report/verify_report.h"
+#include "report/json_write.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +163,7 @@ fail:
 
 int gate_report_verify_sarif(FILE *f, const struct gate_verify_report *r, const char *version)
 {
-	json_t *driver, *doc;
-	int rc;
+	json_t *driver;
 
 	driver = json_pack("{s:s, s:s, s:s, s:o}", "name", "gate", "version", version,
 			   "semanticVersion", version, "rules", rules_json());
@@ -173,15 +173,10 @@ int gate_report_verify_sarif(FILE *f, const struct gate_verify_report *r, const 
 		driver = NULL;
 	}
 	/* Columns count code points, as libyaml does (input/json_pos.h). */
-	doc = json_pack("{s:s, s:s, s:[{s:{s:o}, s:s, s:o}]}",
-			"$schema", SARIF_SCHEMA, "version", "2.1.0",
-			"runs", "tool", "driver", driver, "columnKind", "unicodeCodePoints",
-			"results", results_json(r));
-	if (!doc)
-		return -1;
-	rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (!rc)
-		rc = fputc('\n', f) == EOF ? -1 : 0;
-	json_decref(doc);
-	return rc;
+	return gate_report_json_write(f, json_pack("{s:s, s:s, s:[{s:{s:o}, s:s, s:o}]}",
+						   "$schema", SARIF_SCHEMA, "version", "2.1.0",
+						   "runs", "tool", "driver", driver,
+						   "columnKind", "unicodeCodePoints",
+						   "results", results_json(r)),
+				      JSON_INDENT(2));
 }

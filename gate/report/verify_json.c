@@ -1,4 +1,5 @@
 #include "report/verify_report.h"
+#include "report/json_write.h"
 
 /* Appends v to a, or drops a (returning NULL) when v could not be built:
  * jansson refuses strings that are not UTF-8, and a report must not lose
@@ -101,24 +102,17 @@ static json_t *findings_json(const struct gate_verify_report *r)
 
 int gate_report_verify_json(FILE *f, const struct gate_verify_report *r, const char *version)
 {
-	json_t *inputs = json_array(), *doc;
+	json_t *inputs = json_array();
 	size_t i;
-	int rc;
 
 	for (i = 0; i < r->inputs.n; i++)
 		inputs = append(inputs, json_string(r->inputs.v[i]));
-	doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:f, s:f, s:I}}",
+	return gate_report_json_write(f, json_pack(
+			"{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:I, s:f, s:f, s:I}}",
 			"result", result_name(r->result), "gate_version", version,
 			"inputs", inputs, "groups", groups_json(r),
 			"containers", containers_json(r), "findings", findings_json(r),
 			"timings", "images", (json_int_t)r->images_count,
 			"resolve_seconds", r->resolve_seconds, "total_seconds", r->total_seconds,
-			"retries", (json_int_t)r->retries);
-	if (!doc)
-		return -1;
-	rc = json_dumpf(doc, f, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (!rc)
-		rc = fputc('\n', f) == EOF ? -1 : 0;
-	json_decref(doc);
-	return rc;
+			"retries", (json_int_t)r->retries), JSON_COMPACT);
 }

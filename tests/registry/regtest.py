@@ -35,6 +35,8 @@ import urllib.parse
 
 GATE = None
 VECTORS = None
+HASH_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "hash-report.schema.json")
 TMP = None
 CLEANUP = []
 
@@ -289,14 +291,55 @@ def run_gate(args, env=None, stdin=None, timeout=300, cache=False):
     return r.returncode, out, err
 
 
+def hash_doc(out):
+    """The one JSON document of `gate hash --format json IMAGE...`, checked
+    against docs/hash-report.schema.json."""
+    import jsonschema
+    check(out.endswith("\n") and out.count("\n") == 1, "not one JSON document on one line: %r" % out)
+    doc = json.loads(out)
+    with open(HASH_SCHEMA) as f:
+        jsonschema.validate(doc, json.load(f))
+    return doc
+
+
+def image_roots(out):
+    """The root hashes of each image, of a run where every image hashed."""
+    images = hash_doc(out)["images"]
+    check(all("error" not in i for i in images), "an image failed: %r" % images)
+    return [[l["root_hash"] for l in i["layers"]] for i in images]
+
+
 def expect_hashes(args, names, **kw):
     rc, out, err = run_gate(args + ["--format", "json"], **kw)
     check(rc == 0, "expected success, got exit %d: %s" % (rc, err))
-    lines = [l for l in out.splitlines() if l.strip()]
     want = tar_hashes(names)
-    got = json.loads(lines[0])["layers"]
-    check(got == want, "root hashes differ from gate hash --tar:\n got  %s\n want %s" % (got, want))
+    got = image_roots(out)
+    check(got == [want], "root hashes differ from gate hash --tar:\n got  %s\n want %s" % (got, [want]))
     return out, err
+
+
+def run_gate_tty(args):
+    """run_gate with stderr on a terminal (a pty): exit status, stdout, and
+    what the terminal got."""
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([GATE, "hash", "--no-cache"] + args, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=slave, env=gate_env())
+    os.close(slave)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:                 # EIO: the last writer is gone
+            break
+        if not chunk:
+            break
+        tty += chunk
+    os.close(master)
+    out = p.stdout.read().decode()
+    rc = p.wait(300)
+    log("$ gate hash %s (stderr on a terminal) -> %d: %r" % (" ".join(args), rc, tty[:200]))
+    return rc, out, tty
 
 
 def expect_fail(args, code, needle, **kw):
@@ -581,10 +624,9 @@ def s_http_oci():
     check("digest   %s" % digest in out and "platform linux/amd64" in out, "text output lacks digest/platform:\n" + out)
     want = tar_hashes(BASIC_LAYERS)
     check([l.split()[1] for l in out.splitlines() if l.startswith("layer")] == want, "text hashes differ")
-    # Two images in one run: one JSON line each, in argument order.
+    # Two images in one run: one document, the images in argument order.
     rc, out, err = run_gate(ins + ["--format", "json", host + "/app/oci:v1", host + "/app/oci@" + digest])
-    check(rc == 0 and out.splitlines() == [json.dumps({"layers": want}, separators=(",", ":"))] * 2,
-          "two images: %r" % out)
+    check(rc == 0 and image_roots(out) == [want] * 2, "two images: %r" % out)
     # Tampered twins.
     wrong = "sha256:" + hashlib.sha256(b"other").hexdigest()
     expect_fail(ins + [host + "/app/oci@" + wrong], 3, "not found")
@@ -701,7 +743,7 @@ def s_basic_auth():
     home = os.path.join(TMP, "home")
 
     out, err = expect_hashes(ins + ["-v", "--creds", "%s:%s" % (USER, PASSWORD), ref], BASIC_LAYERS)
-    check("layer 0 sha256:" in err, "-v said nothing")
+    check("layer 0 of 4 sha256:" in err, "-v said nothing")
     check(PASSWORD not in out + err and basic.split()[1] not in out + err, "secret printed with -v")
     expect_hashes(ins + ["--creds-stdin", ref], BASIC_LAYERS, stdin=("%s:%s\n" % (USER, PASSWORD)).encode())
     err = expect_fail(ins + ["--creds", "%s:wrong" % USER, ref], 3, "authentication failed")
@@ -752,7 +794,7 @@ def s_basic_auth():
     write_json(os.path.join(dc, "config.json"), {"credsStore": "fdcheck"})
     rc, out, err = run_gate(ins + ["--jobs", "4", "--format", "json"] + [ref] * 4,
                             env={"DOCKER_CONFIG": dc, "PATH": path})
-    check(rc == 0 and out.splitlines() == [json.dumps({"layers": tar_hashes(BASIC_LAYERS)}, separators=(",", ":"))] * 4,
+    check(rc == 0 and image_roots(out) == [tar_hashes(BASIC_LAYERS)] * 4,
           "credential helper with inherited pipes: %s" % err)
     write_json(os.path.join(dc, "config.json"), {"credHelpers": {host: "absent"}})
     expect_fail(ins + [ref], 3, "docker-credential-absent", env={"DOCKER_CONFIG": dc, "PATH": path})
@@ -959,7 +1001,7 @@ def s_cache():
     before = reg.blob_gets()
     rc, out, err = run_gate(["--insecure-registry", host, "--format", "json", "--jobs", "3",
                              host + "/cached/app:v1", host + "/cached/other:v1", host + "/cached/app:v1"])
-    check(rc == 0 and [json.loads(l)["layers"] for l in out.splitlines()] ==
+    check(rc == 0 and image_roots(out) ==
           [tar_hashes(BASIC_LAYERS), tar_hashes(shared), tar_hashes(BASIC_LAYERS)], "shared layers: %r" % out)
     gets = reg.blob_gets() - before
     check(gets == len(set(BASIC_LAYERS + shared)) + 3, "shared layers: %d blob GETs" % gets)
@@ -1017,6 +1059,109 @@ def s_cache():
     check(reg.blob_gets() - before == 0, "the refetched config was not cached again")
 
 
+V_LINE = re.compile(r"^gate: hash: (\S+): layer (\d+) of (\d+) (sha256:[0-9a-f]{64}) root ([0-9a-f]{64})( \(cached\))?$")
+
+
+def v_lines(err):
+    """The -v lines of stderr, as (image, index, count, blob digest, root hash, cached)."""
+    found = [V_LINE.match(l) for l in err.splitlines()]
+    check(all(found), "stderr has other lines than -v's: %r" % err)
+    return [(m[1], int(m[2]), int(m[3]), m[4], m[5], bool(m[6])) for m in found]
+
+
+def s_output():
+    """What a run shows: every image's hashes or its error, in text and in
+    one JSON document; a -v line per layer as it finishes; under -q,
+    nothing on stderr but errors."""
+    reg = Registry("reg")
+    layers = [make_layer(n) for n in BASIC_LAYERS]
+    digest, _ = Pusher(reg.port).image("app/out", "v1", layers)
+    host = "127.0.0.1:%d" % reg.port
+    good, pinned = host + "/app/out:v1", host + "/app/out@" + digest
+    missing, bad = host + "/app/missing:v1", host + "/App/out:v1"
+    want = tar_hashes(BASIC_LAYERS)
+
+    # An image that is missing hides no other image's hashes; exit 3 all the same.
+    rc, out, err = run_gate([good, missing, pinned])
+    check(rc == 3, "one image missing: exit %d, want 3" % rc)
+    blocks = out.split("\n\n")
+    check(len(blocks) == 2 and blocks[0].startswith("image    " + good + "\n") and
+          blocks[1].startswith("image    " + pinned + "\n"), "text of the two good images:\n" + out)
+    check([[l.split()[1] for l in b.splitlines() if l.startswith("layer")] for b in blocks] == [want] * 2,
+          "text hashes of the good images differ")
+    errs = err.splitlines()
+    check(len(errs) == 1 and errs[0].startswith("gate: hash: " + missing) and "not found" in errs[0],
+          "the missing image's error: %r" % err)
+
+    # One JSON document: each image's resolution and layers, or its error.
+    rc, out, err = run_gate(["--format", "json", good, missing, bad])
+    check(rc == 3, "json, images missing and malformed: exit %d, want 3 (the worst)" % rc)
+    check(len(err.splitlines()) == 2, "json: each failed image's error on stderr too: %r" % err)
+    imgs = hash_doc(out)["images"]
+    check([i["reference"] for i in imgs] == [good, missing, bad], "json: images not in argument order")
+    ok = imgs[0]
+    check((ok["name"], ok["digest"], ok["manifest_digest"], ok["platform"]) ==
+          (good, digest, digest, "linux/amd64"), "json: the good image's resolution: %r" % ok)
+    check(ok["layers"] == [{"digest": sha256(l["blob"]), "diff_id": l["diff_id"], "root_hash": r}
+                           for l, r in zip(layers, want)], "json: the good image's layers: %r" % ok["layers"])
+    check(imgs[1]["error"]["exit_code"] == 3 and imgs[1]["error"]["class"] == "could-not-verify" and
+          "not found" in imgs[1]["error"]["message"] and "layers" not in imgs[1],
+          "json: the missing image: %r" % imgs[1])
+    check(imgs[2]["error"]["exit_code"] == 2 and imgs[2]["error"]["class"] == "bad-input" and
+          "lowercase" in imgs[2]["error"]["message"], "json: the malformed reference: %r" % imgs[2])
+    rc, out, err = run_gate(["--format", "json", bad, good])
+    check(rc == 2 and len(hash_doc(out)["images"]) == 2, "bad input alone is exit 2: %d" % rc)
+
+    # -v: one line per layer, shared layers included, then (cached) from the cache.
+    for args, runs in ((["--jobs", "1", good], 1), (["--jobs", "2", good, pinned], 2)):
+        rc, out, err = run_gate(["-v"] + args)
+        lines = v_lines(err)
+        check(rc == 0 and len(lines) == len(layers) * runs, "-v: %d lines for %d layers" % (len(lines), len(layers) * runs))
+        for img in set(l[0] for l in lines):
+            mine = sorted(l[1:] for l in lines if l[0] == img)
+            check(mine == [(k, len(layers), sha256(layers[k]["blob"]), want[k], False) for k in range(len(layers))],
+                  "-v lines of %s: %r" % (img, mine))
+    cache = ["--cache", os.path.join(TMP, "cache")]
+    run_gate(cache + [good], cache=True)
+    rc, _, err = run_gate(cache + ["-v", good], cache=True)
+    check(rc == 0 and [l[5] for l in v_lines(err)] == [True] * len(layers), "-v on a warm cache: %r" % err)
+
+    # A -v line is written as its layer finishes: layer 0's line must come
+    # while layer 1's blob is held back until the test has read it.
+    ev = Hostile()
+    two = layers[:2]
+    ev.image("held", "v1", two)
+    released = threading.Event()
+    held_too_long = []
+
+    def held(h):
+        if not released.wait(30):
+            held_too_long.append(True)
+        reply(h, 200, two[1]["blob"])
+    ev.routes["/v2/held/blobs/" + sha256(two[1]["blob"])] = held
+    p = subprocess.Popen([GATE, "hash", "--no-cache", "-v", "--jobs", "1", ev.host + "/held:v1"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env=gate_env())
+    first = p.stderr.readline().decode()
+    released.set()
+    rest = p.stderr.read().decode()
+    p.wait(60)
+    check(not held_too_long and first.startswith("gate: hash: %s/held:v1: layer 0 of 2 " % ev.host),
+          "layer 0's -v line came only after the last layer: %r then %r" % (first, rest))
+    check(p.returncode == 0 and len(v_lines(first + rest)) == 2, "held run: exit %d, %r" % (p.returncode, rest))
+
+    # -q: no progress line even on a terminal, where one is drawn without it;
+    # errors still come.
+    rc, out, tty = run_gate_tty([good])
+    check(rc == 0 and b"\r\x1b[K" in tty, "no progress line on a terminal without -q: %r" % tty)
+    rc, out, tty = run_gate_tty(["-q", good])
+    check(rc == 0 and tty == b"" and "layer    " + want[0] in out, "-q on a terminal printed %r" % tty)
+    rc, out, tty = run_gate_tty(["--quiet", good, missing])
+    check(rc == 3 and "layer    " + want[0] in out and tty.startswith(b"gate: hash: " + missing.encode())
+          and tty.count(b"\n") == 1, "-q with a missing image: exit %d, terminal got %r" % (rc, tty))
+    expect_fail(["-q", "-v", good], 2, "-q and -v exclude each other")
+
+
 def random_layer(path, files, file_size, seed):
     """A gzip layer of incompressible files, so its blob is as large as its tar."""
     import random
@@ -1056,7 +1201,7 @@ def s_large():
         before = reg.blob_gets()
         rc, out, err = run_gate(args, cache=True, timeout=1200)
         times.append(time.time() - t0)
-        check(rc == 0 and json.loads(out)["layers"] == want, "%s run: exit %d, %s" % (run, rc, err or out))
+        check(rc == 0 and image_roots(out) == [want], "%s run: exit %d, %s" % (run, rc, err or out))
         gets = reg.blob_gets() - before
         check(gets == (len(layers) + 1 if run == "cold" else 0), "%s run: %d blob GETs" % (run, gets))
         check(err == "", "%s run wrote on stderr, which is not a terminal: %r" % (run, err))
@@ -1133,8 +1278,11 @@ def s_hostile():
     st, hd, body = ev.routes["/v2/liar/manifests/v1"]
     ev.routes["/v2/liar/manifests/v1"] = (st, dict(hd, **{"Docker-Content-Digest": sha256(b"x")}), body)
     expect_fail(ins + r("liar"), 3, "registry says")
-    # One bad image among good ones: no hash at all, not a partial list.
-    expect_fail(ins + r("sane") + r("liar") + r("sane"), 3, "liar")
+    # One bad image among good ones: the good ones' hashes, the bad one's
+    # error and exit 3, never the bad one's hashes.
+    rc, out, err = run_gate(ins + r("sane") + r("liar") + r("sane"))
+    check(rc == 3 and [l for l in out.splitlines() if l.startswith("image")] == ["image    " + r("sane")[0]] * 2
+          and "liar" in err and "liar" not in out, "one liar among sane images: exit %d, %r" % (rc, out))
     # Asked by digest, served something else.
     d = ev.image("swap", "v1", good)
     ev.routes["/v2/swap/manifests/" + d] = (200, {"Content-Type": MT_OCI_MANIFEST}, body + b" ")
@@ -1208,7 +1356,7 @@ def s_hostile():
     check(rc == 0, "redirected blob failed: " + err)
     check(storage_hits and all(a is None for a in storage_hits),
           "blob storage received Authorization: %r" % storage_hits)
-    check(json.loads(out)["layers"] == tar_hashes(["basic_tree", "symlinks"]), "redirected hashes differ")
+    check(image_roots(out) == [tar_hashes(["basic_tree", "symlinks"])], "redirected hashes differ")
     # Redirected to blob storage that serves other bytes.
     storage_hits.clear()
     locked.routes["/v2/redir/blobs/" + sha256(good[1]["blob"])] = (
@@ -1334,8 +1482,7 @@ def s_timeouts():
     # Each layer takes 5.5 s: charged for the other's, the second image
     # would need 11 s; its own leaves 3.5 s of slack for a loaded machine.
     rc, out, err = run_gate(["--timeout", "9", "--jobs", "1", "--format", "json"] + r("slowa") + r("slowb"))
-    check(rc == 0 and [json.loads(l)["layers"] for l in out.splitlines()] ==
-          [tar_hashes(["basic_tree"]), tar_hashes(["symlinks"])],
+    check(rc == 0 and image_roots(out) == [tar_hashes(["basic_tree"]), tar_hashes(["symlinks"])],
           "an image was charged for the time it waited for another: %s" % err)
     check(time.time() - t0 > 10, "the slow layers were not slow (%.1f s)" % (time.time() - t0))
 
@@ -1361,6 +1508,7 @@ SCENARIOS = {
     "token_registry": s_token_registry,
     "faults": s_faults,
     "cache": s_cache,
+    "output": s_output,
     "hostile": s_hostile,
     "plain_http": s_plain_http,
     "timeouts": s_timeouts,
