@@ -3,20 +3,23 @@
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-/* Big enough that chunks are a sliver of the allocator's work, small
- * enough that a layer of a few files does not notice the first one. */
-#define CHUNK_SIZE (256u << 10)
+/* Chunks double from the first to the last size: a layer of a few files
+ * maps 64 KiB, half a million directories ~110 mappings. */
+#define FIRST_CHUNK_SIZE (64u << 10)
+#define LAST_CHUNK_SIZE (1u << 20)
 #define ALIGN alignof(max_align_t)
 
 struct chunk {
 	struct chunk *prev;
+	size_t size;                    /* of the mapping, this header included */
 	alignas(max_align_t) unsigned char data[];
 };
 
 struct gate_arena {
 	struct chunk *top;
-	size_t used;                    /* bytes of top->data handed out */
+	size_t used, cap;               /* bytes of top->data handed out, and its size */
 };
 
 int gate_arena_new(gate_arena **out, gate_err *err)
@@ -25,7 +28,7 @@ int gate_arena_new(gate_arena **out, gate_err *err)
 
 	if (!a)
 		return gate_err_nomem(err);
-	a->used = CHUNK_SIZE;           /* the first alloc makes the first chunk */
+	/* the first alloc makes the first chunk */
 	*out = a;
 	return 0;
 }
@@ -37,7 +40,7 @@ void gate_arena_free(gate_arena *a)
 	while (a->top) {
 		struct chunk *prev = a->top->prev;
 
-		free(a->top);
+		munmap(a->top, a->top->size);
 		a->top = prev;
 	}
 	free(a);
@@ -53,16 +56,24 @@ static void *bump(gate_arena *a, size_t size, size_t align, gate_err *err)
 		gate_err_set(err, GATE_EVERIFY, "internal: arena object of %zu bytes", size);
 		return NULL;
 	}
-	if (start > CHUNK_SIZE || CHUNK_SIZE - start < size) {
-		/* calloc: a fresh chunk's pages come zeroed from the kernel */
-		struct chunk *c = calloc(1, sizeof(*c) + CHUNK_SIZE);
+	if (!a->top || start > a->cap || a->cap - start < size) {
+		size_t map_size = !a->top ? FIRST_CHUNK_SIZE
+				  : a->top->size < LAST_CHUNK_SIZE ? 2 * a->top->size : LAST_CHUNK_SIZE;
+		/* Zeroed by the kernel, and populated, as a chunk is used
+		 * whole: on virtual machines where a page fault costs ~20 us,
+		 * like the 2-core one of bench/hostile.sh, this halves the
+		 * system time of the 1 MiB path layer (0.5 -> 0.28 s). */
+		struct chunk *c = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
-		if (!c) {
+		if (c == MAP_FAILED) {
 			gate_err_nomem(err);
 			return NULL;
 		}
 		c->prev = a->top;
+		c->size = map_size;
 		a->top = c;
+		a->cap = map_size - sizeof(*c);
 		start = 0;
 	}
 	p = a->top->data + start;

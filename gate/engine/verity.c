@@ -7,6 +7,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,18 +16,32 @@
 #define BLOCK GATE_VERITY_BLOCK_SIZE
 #define DIGEST 32u
 #define DIGESTS_PER_BLOCK (BLOCK / DIGEST)
-/* 1 MiB: handing half a batch over costs well under 1% of hashing it */
+/* 1 MiB: one hand-over costs well under 1% of hashing a batch */
 #define BATCH_BLOCKS 256u
+#define CLAIM_BLOCKS 8u                 /* blocks a thread takes from a job at a time */
 
-/* The second thread of gate_verity_parallel(): hashes one job at a time. */
+/* A full batch being hashed.  Either thread claims CLAIM_BLOCKS at a time
+ * through next, which holds the job's number too: a thread still at an
+ * older job claims nothing of a newer one.  digests are the job's own,
+ * not v->digests, which reserve() may move meanwhile.  The caller writes
+ * the other fields only when no claim is outstanding (under mu). */
+struct job {
+	const unsigned char *data;
+	uint64_t first;                 /* block number of data's first block */
+	size_t n;
+	_Atomic uint64_t next;          /* job number << 32 | first block not claimed */
+	size_t done;                    /* blocks hashed, under mu */
+	unsigned char digests[BATCH_BLOCKS * DIGEST];
+};
+
+/* The second thread of gate_verity_parallel(). */
 struct helper {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	const unsigned char *data;      /* the job: n blocks, the first numbered first */
-	uint64_t first;
-	size_t n;
-	int busy;                       /* a job is waiting or running */
+	struct job job;
+	int active;                     /* job was posted and not collected */
+	uint32_t posted;                /* jobs posted so far: the job's number */
 	int quit;
 };
 
@@ -38,10 +53,12 @@ struct gate_verity {
 	unsigned char partial[BLOCK];   /* the incomplete last block */
 	unsigned char zero_digest[DIGEST];
 	SHA256_CTX salted;              /* state after absorbing the salt */
-	/* gate_verity_parallel(): whole blocks are staged, then hashed half
-	 * here and half by the helper (started when a first batch fills) */
-	unsigned char *batch;           /* BATCH_BLOCKS blocks, or NULL */
-	uint64_t batch_first;           /* block number of batch[0] */
+	/* gate_verity_parallel(): whole blocks are staged in one batch while
+	 * the other, full, is hashed by the helper (started when a first
+	 * batch fills) and by this thread when it has nothing else to do */
+	unsigned char *batch[2];        /* BATCH_BLOCKS blocks each, or NULL */
+	unsigned fill;                  /* the batch being staged */
+	uint64_t batch_first;           /* block number of its first block */
 	size_t batch_n;
 	struct helper *helper;
 };
@@ -67,36 +84,60 @@ static void hash_block(const gate_verity *v, unsigned char out[32], const void *
 	SHA256_Final(out, &c);
 }
 
-/* Only digests: the caller marks the blocks written, as two threads
- * setting bits of one byte would race. */
-static void hash_blocks(const gate_verity *v, const unsigned char *data, uint64_t first, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		hash_block(v, v->digests + (first + i) * DIGEST, data + i * BLOCK);
-}
-
 static void mark_written(gate_verity *v, uint64_t first, uint64_t n)
 {
 	for (uint64_t blk = first; blk < first + n; blk++)
 		v->written[blk / 8] |= (unsigned char)(1u << (blk % 8));
 }
 
+/* Hashes blocks of job number (of n blocks at data) until none is left to
+ * claim; both threads. */
+static void work(const gate_verity *v, struct helper *h, uint32_t number,
+		 const unsigned char *data, size_t n)
+{
+	struct job *j = &h->job;
+	uint64_t cur = atomic_load(&j->next);
+	size_t hashed = 0;
+
+	while (cur >> 32 == number && (uint32_t)cur < n) {
+		size_t i = (uint32_t)cur, end = i + CLAIM_BLOCKS < n ? i + CLAIM_BLOCKS : n;
+
+		if (!atomic_compare_exchange_weak(&j->next, &cur, cur + CLAIM_BLOCKS))
+			continue;       /* cur is reloaded */
+		for (; i < end; i++, hashed++)
+			hash_block(v, j->digests + i * DIGEST, data + i * BLOCK);
+		cur = atomic_load(&j->next);
+	}
+	if (!hashed)
+		return;
+	pthread_mutex_lock(&h->mu);
+	j->done += hashed;
+	if (j->done == j->n)
+		pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
 static void *helper_main(void *arg)
 {
 	gate_verity *v = arg;
 	struct helper *h = v->helper;
+	uint32_t seen = 0;
 
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
-		while (!h->busy && !h->quit)
+		const unsigned char *data;
+		size_t n;
+
+		while (h->posted == seen && !h->quit)
 			pthread_cond_wait(&h->cv, &h->mu);
-		if (!h->busy)
+		if (h->posted == seen)
 			break;
+		seen = h->posted;
+		data = h->job.data;
+		n = h->job.n;
 		pthread_mutex_unlock(&h->mu);
-		hash_blocks(v, h->data, h->first, h->n);
+		work(v, h, seen, data, n);
 		pthread_mutex_lock(&h->mu);
-		h->busy = 0;
-		pthread_cond_broadcast(&h->cv);
 	}
 	pthread_mutex_unlock(&h->mu);
 	return NULL;
@@ -138,46 +179,75 @@ static void stop_helper(gate_verity *v)
 	v->helper = NULL;
 }
 
-/* Hashes the staged blocks: the helper, if started, takes the back half
- * while this thread does the front. */
-static void flush(gate_verity *v)
+/* Finishes the job in flight, helping with what is left of it. */
+static void collect(gate_verity *v)
 {
 	struct helper *h = v->helper;
-	size_t front = h ? v->batch_n / 2 : v->batch_n;
+	struct job *j = &h->job;
 
-	if (h) {
-		pthread_mutex_lock(&h->mu);
-		h->data = v->batch + front * BLOCK;
-		h->first = v->batch_first + front;
-		h->n = v->batch_n - front;
-		h->busy = 1;
-		pthread_cond_broadcast(&h->cv);
-		pthread_mutex_unlock(&h->mu);
-	}
-	hash_blocks(v, v->batch, v->batch_first, front);
-	if (h) {
-		pthread_mutex_lock(&h->mu);
-		while (h->busy)
-			pthread_cond_wait(&h->cv, &h->mu);
-		pthread_mutex_unlock(&h->mu);
-	}
-	mark_written(v, v->batch_first, v->batch_n);
+	if (!h->active)
+		return;
+	work(v, h, h->posted, j->data, j->n);
+	pthread_mutex_lock(&h->mu);
+	while (j->done < j->n)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+	memcpy(v->digests + j->first * DIGEST, j->digests, j->n * DIGEST);
+	mark_written(v, j->first, j->n);
+	h->active = 0;
+}
+
+/* Makes the staged batch the job, after the one before it is collected;
+ * staging goes on in the other batch. */
+static void post(gate_verity *v)
+{
+	struct helper *h = v->helper;
+	struct job *j = &h->job;
+
+	collect(v);
+	pthread_mutex_lock(&h->mu);
+	j->data = v->batch[v->fill];
+	j->first = v->batch_first;
+	j->n = v->batch_n;
+	j->done = 0;
+	h->active = 1;
+	h->posted++;
+	atomic_store(&j->next, (uint64_t)h->posted << 32);
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	v->fill ^= 1;
 	v->batch_n = 0;
 }
 
-/* blk is the next block of the image: staged, and hashed with a full batch. */
+/* Hashes everything staged, so that v->digests is complete. */
+static void flush(gate_verity *v)
+{
+	if (!v->helper) {
+		for (size_t i = 0; i < v->batch_n; i++)
+			hash_block(v, v->digests + (v->batch_first + i) * DIGEST,
+				   v->batch[v->fill] + i * BLOCK);
+		mark_written(v, v->batch_first, v->batch_n);
+		v->batch_n = 0;
+		return;
+	}
+	if (v->batch_n)
+		post(v);
+	collect(v);
+}
+
+/* blk is the next block of the image: staged, and posted with a full batch. */
 static int stage_block(gate_verity *v, uint64_t blk, const void *block, gate_err *err)
 {
 	if (v->batch_n && v->batch_first + v->batch_n != blk)
 		flush(v);
 	if (!v->batch_n)
 		v->batch_first = blk;
-	memcpy(v->batch + v->batch_n++ * BLOCK, block, BLOCK);
+	memcpy(v->batch[v->fill] + v->batch_n++ * BLOCK, block, BLOCK);
 	if (v->batch_n < BATCH_BLOCKS)
 		return 0;
 	if (!v->helper && start_helper(v, err))
 		return -1;
-	flush(v);
+	post(v);
 	return 0;
 }
 
@@ -199,7 +269,8 @@ void gate_verity_free(gate_verity *v)
 	if (!v)
 		return;
 	stop_helper(v);
-	free(v->batch);
+	free(v->batch[0]);
+	free(v->batch[1]);
 	free(v->digests);
 	free(v->written);
 	free(v);
@@ -207,8 +278,9 @@ void gate_verity_free(gate_verity *v)
 
 int gate_verity_parallel(gate_verity *v, gate_err *err)
 {
-	if (!v->batch && !(v->batch = malloc((size_t)BATCH_BLOCKS * BLOCK)))
-		return gate_err_nomem(err);
+	for (int i = 0; i < 2; i++)
+		if (!v->batch[i] && !(v->batch[i] = malloc((size_t)BATCH_BLOCKS * BLOCK)))
+			return gate_err_nomem(err);
 	return 0;
 }
 
@@ -252,7 +324,7 @@ static int append_block(gate_verity *v, const void *block, gate_err *err)
 
 	if (reserve(v, blk + 1, err))
 		return -1;
-	if (v->batch) {
+	if (v->batch[1]) {
 		if (stage_block(v, blk, block, err))
 			return -1;
 	} else {
@@ -323,8 +395,7 @@ int gate_verity_put_block(gate_verity *v, uint64_t blk, const void *data, gate_e
 				    (unsigned long long)blk);
 	if (reserve(v, blk + 1, err))
 		return -1;
-	if (v->batch_n)
-		flush(v);               /* blk may be staged: the new data must win */
+	flush(v);                       /* blk may be staged: the new data must win */
 	hash_block(v, digest, data);
 	set_digest(v, blk, digest);
 	return 0;
@@ -356,8 +427,7 @@ int gate_verity_finish(gate_verity *v, unsigned char root[32], gate_err *err)
 				    (unsigned long long)v->size);
 	if (n == 0)
 		return gate_err_set(err, GATE_EVERIFY, "internal: empty image");
-	if (v->batch_n)
-		flush(v);
+	flush(v);
 	for (uint64_t i = 0; i < n; i++)
 		if (!(v->written[i / 8] & (1u << (i % 8))))
 			return gate_err_set(err, GATE_EVERIFY, "internal: image block %llu never written",
