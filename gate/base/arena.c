@@ -11,6 +11,24 @@
 #define LAST_CHUNK_SIZE (1u << 20)
 #define ALIGN alignof(max_align_t)
 
+/* Under ASan, a poisoned gap after each object, so that an overflow into
+ * the next is caught as it would be between two mallocs. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define REDZONE ALIGN
+#else
+#define REDZONE 0
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
 struct chunk {
 	struct chunk *prev;
 	size_t size;                    /* of the mapping, this header included */
@@ -40,6 +58,7 @@ void gate_arena_free(gate_arena *a)
 	while (a->top) {
 		struct chunk *prev = a->top->prev;
 
+		ASAN_UNPOISON_MEMORY_REGION(a->top->data, a->top->size - sizeof(*a->top));
 		munmap(a->top, a->top->size);
 		a->top = prev;
 	}
@@ -49,7 +68,7 @@ void gate_arena_free(gate_arena *a)
 /* align is a power of two up to ALIGN */
 static void *bump(gate_arena *a, size_t size, size_t align, gate_err *err)
 {
-	size_t start = (a->used + align - 1) & ~(align - 1);
+	size_t start = (a->used + REDZONE + align - 1) & ~(align - 1);
 	void *p;
 
 	if (size > GATE_ARENA_MAX_OBJECT) {
@@ -74,9 +93,11 @@ static void *bump(gate_arena *a, size_t size, size_t align, gate_err *err)
 		c->size = map_size;
 		a->top = c;
 		a->cap = map_size - sizeof(*c);
+		ASAN_POISON_MEMORY_REGION(c->data, a->cap);
 		start = 0;
 	}
 	p = a->top->data + start;
+	ASAN_UNPOISON_MEMORY_REGION(p, size);
 	a->used = start + size;
 	return p;
 }
