@@ -69,7 +69,7 @@ struct dirent_ {
  * index over them.  Most directories are small, and a deep path makes half
  * a million of them. */
 struct dir {
-	struct dirent_ *ents;
+	struct dirent_ *ents;           /* in the arena while cap is 1, then malloc'd */
 	uint32_t n, cap;
 	uint32_t *slots;                /* entry index + 1; 0 is empty */
 	uint32_t slot_count;            /* power of two, or 0: no index */
@@ -641,12 +641,20 @@ static int dir_set(gate_ext4 *w, struct dir *d, const char *name, size_t len, st
 		e->node = child;
 		return 0;
 	}
-	if (d->n == d->cap) {
-		uint32_t cap = d->cap ? 2 * d->cap : 1;
-		struct dirent_ *ents = realloc(d->ents, cap * sizeof(*ents));
+	if (!d->cap) {
+		/* most directories have one entry: a deep path's, usr/ */
+		if (!(d->ents = gate_arena_alloc(w->arena, sizeof(*d->ents), err)))
+			return -1;
+		d->cap = 1;
+	} else if (d->n == d->cap) {
+		uint32_t cap = 2 * d->cap;
+		struct dirent_ *ents = d->cap == 1 ? malloc(cap * sizeof(*ents))
+				       : realloc(d->ents, cap * sizeof(*ents));
 
 		if (!ents)
 			return gate_err_nomem(err);
+		if (d->cap == 1)
+			ents[0] = d->ents[0];
 		d->ents = ents;
 		d->cap = cap;
 	}
@@ -907,7 +915,8 @@ static void free_node(struct node *n)
 		return;
 	/* the node, its dir and the names are in the arena */
 	if (n->dir) {
-		free(n->dir->ents);
+		if (n->dir->cap > 1)
+			free(n->dir->ents);
 		free(n->dir->slots);
 	}
 	free(n->xattr_inline);
