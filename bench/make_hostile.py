@@ -8,8 +8,9 @@
       (Joux's multicollision), found by a birthday search.
   make_hostile.py deep --levels N OUT.tar.gz     one file under N directory
       levels ("d/d/.../f"), all of them created as missing parents.
-  make_hostile.py longpath OUT.tar.gz            one file whose PAX path is
-      as long as a PAX header may be (1 MiB): ~524,000 one-letter levels.
+  make_hostile.py longpath [--bytes B] OUT.tar.gz   one file whose PAX path
+      is as long as a PAX header may be (B, default 1 MiB): ~B/2 one-letter
+      levels.  Smaller B gives a variant for profilers.
 
 Everything is deterministic: the same arguments give the same bytes.
 """
@@ -75,6 +76,7 @@ def main():
     d.add_argument("--levels", type=int, default=40000)
     d.add_argument("out")
     lp = sub.add_parser("longpath")
+    lp.add_argument("--bytes", type=int, default=1 << 20)
     lp.add_argument("out")
     a = ap.parse_args()
     if a.cmd == "collide":
@@ -84,8 +86,8 @@ def main():
     elif a.cmd == "deep":
         write(a.out, [("d/" * a.levels + "f", tarfile.REGTYPE)])
     else:
-        # a PAX record "NNNNNNN path=...\n" within the 1 MiB bound
-        levels = ((1 << 20) - 64) // 2
+        # a PAX record "NNNNNNN path=...\n" within the bound
+        levels = (a.bytes - 64) // 2
         write(a.out, [("d/" * levels + "f", tarfile.REGTYPE)])
     return 0
 

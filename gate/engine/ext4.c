@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "engine/gosort.h"
+#include "base/arena.h"
 #include "base/limits.h"
 #include "base/siphash.h"
 
@@ -45,6 +46,7 @@
 #define EXTENT_NODE_SIZE        12u
 #define EXTENTS_PER_BLOCK       (BLOCK / EXTENT_NODE_SIZE - 1)
 #define MAX_LINKS               65000u
+#define SMALL_DIR_ENTRIES       8u      /* up to this many, found by a scan, no index */
 #define XATTR_INODE_OVERHEAD    (4 + 4)         /* magic + empty terminating entry */
 #define XATTR_BLOCK_OVERHEAD    (32 + 4)        /* header + empty terminating entry */
 #define XATTR_MAGIC             0xEA020000u
@@ -63,12 +65,14 @@ struct dirent_ {
 };
 
 /* Children of a directory: entries in insertion order (a name is replaced
- * in place, never removed) and an open-addressing index over them. */
+ * in place, never removed) and, past SMALL_DIR_ENTRIES, an open-addressing
+ * index over them.  Most directories are small, and a deep path makes half
+ * a million of them. */
 struct dir {
-	struct dirent_ *ents;
+	struct dirent_ *ents;           /* in the arena while cap is 1, then malloc'd */
 	uint32_t n, cap;
 	uint32_t *slots;                /* entry index + 1; 0 is empty */
-	uint32_t slot_count;            /* power of two */
+	uint32_t slot_count;            /* power of two, or 0: no index */
 };
 
 struct node {
@@ -91,6 +95,7 @@ struct node {
 
 struct gate_ext4 {
 	gate_verity *verity;
+	gate_arena *arena;              /* nodes, their dirs and entry names */
 	int out_fd;
 	struct node **inodes;           /* inodes[i] is inode i+1; NULL: unused */
 	uint32_t inode_count, inode_cap;
@@ -589,8 +594,14 @@ static struct dirent_ *dir_find(const struct dir *d, const char *name, size_t le
 {
 	uint32_t mask, i;
 
-	if (!d || !d->slot_count)
+	if (!d)
 		return NULL;
+	if (!d->slot_count) {
+		for (uint32_t k = 0; k < d->n; k++)
+			if (d->ents[k].name_len == len && !memcmp(d->ents[k].name, name, len))
+				return &d->ents[k];
+		return NULL;
+	}
 	mask = d->slot_count - 1;
 	for (i = name_hash(name, len) & mask; d->slots[i]; i = (i + 1) & mask) {
 		struct dirent_ *e = &d->ents[d->slots[i] - 1];
@@ -621,7 +632,8 @@ static int dir_reindex(struct dir *d, uint32_t slot_count, gate_err *err)
 }
 
 /* dir[name] = child, as a map assignment. */
-static int dir_set(struct dir *d, const char *name, size_t len, struct node *child, gate_err *err)
+static int dir_set(gate_ext4 *w, struct dir *d, const char *name, size_t len, struct node *child,
+		   gate_err *err)
 {
 	struct dirent_ *e = dir_find(d, name, len);
 
@@ -629,23 +641,33 @@ static int dir_set(struct dir *d, const char *name, size_t len, struct node *chi
 		e->node = child;
 		return 0;
 	}
-	if (d->n == d->cap) {
-		uint32_t cap = d->cap ? 2 * d->cap : 4;
-		struct dirent_ *ents = realloc(d->ents, cap * sizeof(*ents));
+	if (!d->cap) {
+		/* most directories have one entry: a deep path's, usr/ */
+		if (!(d->ents = gate_arena_alloc(w->arena, sizeof(*d->ents), err)))
+			return -1;
+		d->cap = 1;
+	} else if (d->n == d->cap) {
+		uint32_t cap = 2 * d->cap;
+		struct dirent_ *ents = d->cap == 1 ? malloc(cap * sizeof(*ents))
+				       : realloc(d->ents, cap * sizeof(*ents));
 
 		if (!ents)
 			return gate_err_nomem(err);
+		if (d->cap == 1)
+			ents[0] = d->ents[0];
 		d->ents = ents;
 		d->cap = cap;
 	}
 	e = &d->ents[d->n];
-	if (!(e->name = strndup(name, len)))
-		return gate_err_nomem(err);
+	if (!(e->name = gate_arena_strndup(w->arena, name, len, err)))
+		return -1;
 	e->name_len = len;
 	e->node = child;
 	d->n++;
+	if (d->n <= SMALL_DIR_ENTRIES)
+		return 0;
 	if (2 * d->n > d->slot_count)
-		return dir_reindex(d, d->slot_count ? 2 * d->slot_count : 8, err);
+		return dir_reindex(d, d->slot_count ? 2 * d->slot_count : 4 * SMALL_DIR_ENTRIES, err);
 	{
 		uint32_t mask = d->slot_count - 1, i = name_hash(name, len) & mask;
 
@@ -891,16 +913,14 @@ static void free_node(struct node *n)
 {
 	if (!n)
 		return;
+	/* the node, its dir and the names are in the arena */
 	if (n->dir) {
-		for (uint32_t i = 0; i < n->dir->n; i++)
-			free(n->dir->ents[i].name);
-		free(n->dir->ents);
+		if (n->dir->cap > 1)
+			free(n->dir->ents);
 		free(n->dir->slots);
-		free(n->dir);
 	}
 	free(n->xattr_inline);
 	free(n->xattr_raw);
-	free(n);
 }
 
 /* Fills a new inode, or updates reuse in place (an existing file or
@@ -922,16 +942,12 @@ static int make_inode(gate_ext4 *w, const struct gate_ext4_file *f, struct node 
 				    "more than %u inodes, gate's bound on memory (GATE_MAX_INODES)",
 				    GATE_MAX_INODES);
 	if (!node) {
-		node = calloc(1, sizeof(*node));
-		if (!node)
-			return gate_err_nomem(err);
+		if (!(node = gate_arena_alloc(w->arena, sizeof(*node), err)))
+			return -1;
 		node->number = w->inode_count + 1;
 		if (typ == GATE_S_IFDIR) {
-			node->dir = calloc(1, sizeof(*node->dir));
-			if (!node->dir) {
-				free(node);
-				return gate_err_nomem(err);
-			}
+			if (!(node->dir = gate_arena_alloc(w->arena, sizeof(*node->dir), err)))
+				return -1;
 			node->link_count = 1;   /* a directory links to itself */
 		}
 	} else if (node->flags & EXT4_EXTENTS_FL) {
@@ -1067,7 +1083,7 @@ static int create_at(gate_ext4 *w, const struct lookup *lk, const char *name,
 	if (lk->child != child) {
 		if (lk->child)
 			lk->child->link_count--;
-		if (dir_set(lk->dir->dir, lk->childname, lk->childname_len, child, err))
+		if (dir_set(w, lk->dir->dir, lk->childname, lk->childname_len, child, err))
 			return -1;
 		child->link_count++;
 		if (is_dir(child))
@@ -1172,7 +1188,7 @@ int gate_ext4_link(gate_ext4 *w, const char *oldname, const char *newname, gate_
 		nl.child->link_count--;
 	ol.child->link_count++;
 	w->hard_links++;
-	return dir_set(nl.dir->dir, childname, childname_len, ol.child, err);
+	return dir_set(w, nl.dir->dir, childname, childname_len, ol.child, err);
 }
 
 int gate_ext4_add_xattr(gate_ext4 *w, const char *name, const char *xattr_name,
@@ -1258,10 +1274,24 @@ static int cmp_children(const void *a, const void *b)
 	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
 }
 
+/* block is all zeros past used, and all zeros between directories: only
+ * the bytes written are cleared, not the whole block (a 1 MiB path makes
+ * half a million one-block directories). */
 struct dirwriter {
 	unsigned char block[BLOCK];
 	size_t used;
 };
+
+/* Closes the block with an empty record spanning the rest, and writes it. */
+static int dir_block_out(gate_ext4 *w, struct dirwriter *dw, gate_err *err)
+{
+	put16(dw->block + dw->used + 4, (uint32_t)(BLOCK - dw->used));
+	if (gate_ext4_write(w, dw->block, BLOCK, err))
+		return -1;
+	memset(dw->block, 0, dw->used + 6);
+	dw->used = 0;
+	return 0;
+}
 
 static int dirent_put(gate_ext4 *w, struct dirwriter *dw, uint32_t ino, const char *name,
 		      size_t name_len, uint16_t mode, gate_err *err)
@@ -1270,14 +1300,8 @@ static int dirent_put(gate_ext4 *w, struct dirwriter *dw, uint32_t ino, const ch
 	unsigned char *e;
 
 	/* A block always keeps room for the 12-byte entry that closes it. */
-	if (BLOCK - dw->used < rl + 12) {
-		e = dw->block + dw->used;
-		put16(e + 4, (uint32_t)(BLOCK - dw->used));
-		if (gate_ext4_write(w, dw->block, BLOCK, err))
-			return -1;
-		memset(dw->block, 0, BLOCK);
-		dw->used = 0;
-	}
+	if (BLOCK - dw->used < rl + 12 && dir_block_out(w, dw, err))
+		return -1;
 	e = dw->block + dw->used;
 	put32(e, ino);
 	put16(e + 4, (uint32_t)rl);
@@ -1294,7 +1318,6 @@ static int write_directory(gate_ext4 *w, struct dirwriter *dw, struct node *dir,
 {
 	if (finish_inode(w, err))
 		return -1;
-	memset(dw, 0, sizeof(*dw));
 	start_inode(w, "(directory)", dir, INT64_MAX);
 	if (dirent_put(w, dw, dir->number, ".", 1, dir->mode, err) ||
 	    dirent_put(w, dw, parent->number, "..", 2, parent->mode, err))
@@ -1305,9 +1328,7 @@ static int write_directory(gate_ext4 *w, struct dirwriter *dw, struct node *dir,
 		if (dirent_put(w, dw, e->node->number, e->name, e->name_len, e->node->mode, err))
 			return -1;
 	}
-	/* The last entry's record is an empty one spanning the rest. */
-	put16(dw->block + dw->used + 4, (uint32_t)(BLOCK - dw->used));
-	if (gate_ext4_write(w, dw->block, BLOCK, err))
+	if (dir_block_out(w, dw, err))
 		return -1;
 	dir->size = w->data_written;
 	w->data_max = w->data_written;
@@ -1334,7 +1355,7 @@ static int write_directory_tree(gate_ext4 *w, gate_err *err)
 	} *stack = NULL, *grown;
 	size_t depth = 0, cap = 0;
 	struct node *child = root_node(w), *parent = child;
-	struct dirwriter *dw = malloc(sizeof(*dw));
+	struct dirwriter *dw = calloc(1, sizeof(*dw));
 	int rc = -1;
 
 	if (!dw)
@@ -1615,6 +1636,10 @@ int gate_ext4_new(gate_ext4 **out, gate_verity *v, int out_fd, gate_err *err)
 
 	if (!w)
 		return gate_err_nomem(err);
+	if (gate_arena_new(&w->arena, err)) {
+		free(w);
+		return -1;
+	}
 	w->verity = v;
 	w->out_fd = out_fd;
 	w->max_disk_size = (GATE_MAX_DISK_SIZE + BLOCK - 1) & ~(uint64_t)(BLOCK - 1);
@@ -1649,5 +1674,6 @@ void gate_ext4_free(gate_ext4 *w)
 	for (uint32_t i = 0; i < w->inode_count; i++)
 		free_node(w->inodes[i]);
 	free(w->inodes);
+	gate_arena_free(w->arena);
 	free(w);
 }

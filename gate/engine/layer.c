@@ -264,8 +264,10 @@ int gate_layer_finish(gate_layer *l, struct gate_layer_result *res, gate_err *er
 	if (l->failed)
 		return gate_err_set(err, GATE_EVERIFY, "internal: layer finished after an error");
 	l->failed = 1;
+	/* The worker is done: the ext4 writer's close has both cores. */
 	if (gate_inflate_finish(l->inflate, err) ||
 	    check_stream(l, res, err) ||
+	    gate_verity_parallel(l->verity, err) ||
 	    gate_ext4_close(l->ext4, err) ||
 	    gate_verity_finish(l->verity, res->root_hash, err))
 		return -1;

@@ -39,6 +39,15 @@ int gate_verity_zero(gate_verity *v, uint64_t n, gate_err *err);
  * aligned. */
 int gate_verity_put_block(gate_verity *v, uint64_t blk, const void *data, gate_err *err);
 
+/* From now on, hashes on this thread and one more: whole blocks are
+ * staged a 1 MiB batch at a time; a full batch is hashed by the second
+ * thread while the caller stages the next, and the caller takes what is
+ * left of it when the next is full.  For a caller whose other threads are
+ * done, such as the ext4 writer's close (a 1 MiB PAX path makes a 2 GiB
+ * image of directory blocks there).  The second thread starts only when
+ * a first batch fills, and stops in _free. */
+int gate_verity_parallel(gate_verity *v, gate_err *err);
+
 /* Bytes appended so far. */
 uint64_t gate_verity_size(const gate_verity *v);
 

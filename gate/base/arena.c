@@ -1,0 +1,117 @@
+#include "base/arena.h"
+
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Chunks double from the first to the last size: a layer of a few files
+ * maps 64 KiB, half a million directories ~110 mappings. */
+#define FIRST_CHUNK_SIZE (64u << 10)
+#define LAST_CHUNK_SIZE (1u << 20)
+#define ALIGN alignof(max_align_t)
+
+/* Under ASan, a poisoned gap after each object, so that an overflow into
+ * the next is caught as it would be between two mallocs. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define REDZONE ALIGN
+#else
+#define REDZONE 0
+#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
+struct chunk {
+	struct chunk *prev;
+	size_t size;                    /* of the mapping, this header included */
+	alignas(max_align_t) unsigned char data[];
+};
+
+struct gate_arena {
+	struct chunk *top;
+	size_t used, cap;               /* bytes of top->data handed out, and its size */
+};
+
+int gate_arena_new(gate_arena **out, gate_err *err)
+{
+	gate_arena *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return gate_err_nomem(err);
+	/* the first alloc makes the first chunk */
+	*out = a;
+	return 0;
+}
+
+void gate_arena_free(gate_arena *a)
+{
+	if (!a)
+		return;
+	while (a->top) {
+		struct chunk *prev = a->top->prev;
+
+		ASAN_UNPOISON_MEMORY_REGION(a->top->data, a->top->size - sizeof(*a->top));
+		munmap(a->top, a->top->size);
+		a->top = prev;
+	}
+	free(a);
+}
+
+/* align is a power of two up to ALIGN */
+static void *bump(gate_arena *a, size_t size, size_t align, gate_err *err)
+{
+	size_t start = (a->used + REDZONE + align - 1) & ~(align - 1);
+	void *p;
+
+	if (size > GATE_ARENA_MAX_OBJECT) {
+		gate_err_set(err, GATE_EVERIFY, "internal: arena object of %zu bytes", size);
+		return NULL;
+	}
+	if (!a->top || start > a->cap || a->cap - start < size) {
+		size_t map_size = !a->top ? FIRST_CHUNK_SIZE
+				  : a->top->size < LAST_CHUNK_SIZE ? 2 * a->top->size : LAST_CHUNK_SIZE;
+		/* Zeroed by the kernel, and populated, as a chunk is used
+		 * whole: on virtual machines where a page fault costs ~20 us,
+		 * like the 2-core one of bench/hostile.sh, this halves the
+		 * system time of the 1 MiB path layer (0.5 -> 0.28 s). */
+		struct chunk *c = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+		if (c == MAP_FAILED) {
+			gate_err_nomem(err);
+			return NULL;
+		}
+		c->prev = a->top;
+		c->size = map_size;
+		a->top = c;
+		a->cap = map_size - sizeof(*c);
+		ASAN_POISON_MEMORY_REGION(c->data, a->cap);
+		start = 0;
+	}
+	p = a->top->data + start;
+	ASAN_UNPOISON_MEMORY_REGION(p, size);
+	a->used = start + size;
+	return p;
+}
+
+void *gate_arena_alloc(gate_arena *a, size_t size, gate_err *err)
+{
+	return bump(a, size, ALIGN, err);
+}
+
+char *gate_arena_strndup(gate_arena *a, const char *s, size_t len, gate_err *err)
+{
+	char *copy = bump(a, len + 1, 1, err);
+
+	if (copy)
+		memcpy(copy, s, len);
+	return copy;
+}
