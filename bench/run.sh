@@ -10,6 +10,8 @@ gate=$(cd "${1:-$here/build}" && pwd)/gate
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 REPEAT=${REPEAT:-5}
+# Without igzip the limit would be the time of a failed exec, and the ratio meaningless.
+command -v igzip >/dev/null || { echo "bench/run.sh: needs igzip (apt-get install isal)" >&2; exit 2; }
 
 best() {        # best() CMD...: the fastest of $REPEAT runs, in seconds
 	local t best=
