@@ -16,17 +16,45 @@ static const char *const group_types[] = {
 	"Microsoft.ContainerInstance/containerGroupProfiles",
 };
 
+/* Whether v nests more than `levels` objects and arrays deep.  jansson
+ * bounds its own parse at 2048 levels, so the recursion is bounded even
+ * before gate's limit stops it. */
+static bool nested_deeper(const json_t *v, int levels)
+{
+	const json_t *m;
+	const char *key;
+	size_t i;
+
+	if (!json_is_object(v) && !json_is_array(v))
+		return false;
+	if (levels == 0)
+		return true;
+	json_object_foreach((json_t *)v, key, m)
+		if (nested_deeper(m, levels - 1))
+			return true;
+	json_array_foreach(v, i, m)
+		if (nested_deeper(m, levels - 1))
+			return true;
+	return false;
+}
+
 static json_t *load(const char *buf, size_t len, gate_err *err)
 {
 	json_error_t jerr;
 	json_t *root;
 
 	/* Duplicate keys are refused: two readers could each take a different
-	 * one, and the gate would check what ARM does not deploy. */
+	 * one, and the gate would check what ARM does not deploy.  (json_pos
+	 * also relies on it: a dropped duplicate would shift every position.) */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
+	if (!root) {
 		gate_err_set(err, GATE_EINPUT, "line %d, column %d: %s", jerr.line, jerr.column,
 			     jerr.text);
+	} else if (nested_deeper(root, GATE_MAX_NESTING_DEPTH)) {
+		gate_err_set(err, GATE_EINPUT, "nested deeper than %d", GATE_MAX_NESTING_DEPTH);
+		json_decref(root);
+		root = NULL;
+	}
 	return root;
 }
 
