@@ -145,6 +145,17 @@ static enum gate_input_format detect(const char *buf, size_t len)
 	return GATE_INPUT_ACI_YAML;         /* refined by the YAML reader */
 }
 
+/* Editors on Windows (and PowerShell's Out-File) start UTF-8 files with a
+ * byte order mark, which ARM ignores and jansson refuses.  A template's
+ * BOM goes; a bare policy keeps its bytes, which its hostdata covers. */
+static void skip_bom(const char **buf, size_t *len)
+{
+	if (*buf && *len >= 3 && !memcmp(*buf, "\xef\xbb\xbf", 3)) {
+		*buf += 3;
+		*len -= 3;
+	}
+}
+
 static int read_any(struct gate_model *m, const char *name, const char *buf, size_t len,
 		    const char *params_name, const char *params, size_t params_len,
 		    enum gate_input_format f, gate_err *err)
@@ -152,9 +163,13 @@ static int read_any(struct gate_model *m, const char *name, const char *buf, siz
 	enum gate_json_kind json_kind;
 	enum gate_yaml_kind yaml_kind;
 	bool guessed = f == GATE_INPUT_AUTO;
+	const char *text = buf;
+	size_t text_len = len;
 
+	skip_bom(&text, &text_len);
+	skip_bom(&params, &params_len);
 	if (guessed)
-		f = detect(buf, len);
+		f = detect(text, text_len);
 	if (params && f != GATE_INPUT_ARM)
 		return gate_err_set(err, GATE_EINPUT, "-p applies to ARM templates only");
 	switch (f) {
@@ -162,8 +177,8 @@ static int read_any(struct gate_model *m, const char *name, const char *buf, siz
 	case GATE_INPUT_ACI_JSON:
 		json_kind = guessed ? GATE_JSON_AUTO : f == GATE_INPUT_ARM ? GATE_JSON_ARM
 									 : GATE_JSON_DEPLOYED;
-		if (gate_template_arm_read(m, buf, len, params_name, params, params_len, &json_kind,
-					   err))
+		if (gate_template_arm_read(m, text, text_len, params_name, params, params_len,
+					   &json_kind, err))
 			return -1;
 		m->format = format_names[json_kind == GATE_JSON_ARM ? GATE_INPUT_ARM
 				       : json_kind == GATE_JSON_DEPLOYED ? GATE_INPUT_ACI_JSON
@@ -175,7 +190,7 @@ static int read_any(struct gate_model *m, const char *name, const char *buf, siz
 	case GATE_INPUT_K8S:
 		yaml_kind = guessed ? GATE_YAML_AUTO : f == GATE_INPUT_K8S ? GATE_YAML_K8S
 									 : GATE_YAML_ACI;
-		if (gate_template_yaml_read(m, buf, len, &yaml_kind, err))
+		if (gate_template_yaml_read(m, text, text_len, &yaml_kind, err))
 			return -1;
 		m->format = format_names[yaml_kind == GATE_YAML_K8S ? GATE_INPUT_K8S
 								    : GATE_INPUT_ACI_YAML];
