@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <yaml.h>
+
 #include "base/array.h"
 #include "base/limits.h"
 
@@ -25,19 +28,116 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
-static bool contains(const char *hay, const char *needle)
+/* What makes a file a template: a "containers" key holding a list (ARM,
+ * ACI YAML, Kubernetes, a legacy JSON policy) or a container group
+ * resource type.  Compared after the reader's decoding, so that a JSON
+ * escape (containerGroup\u0073), a quoted YAML key or a space before its
+ * colon cannot hide a template. */
+static bool is_containers(const char *s, size_t len)
 {
-	return strcasestr(hay, needle) != NULL;
+	return len == strlen("containers") && !strncasecmp(s, "containers", len);
+}
+
+static bool is_group_type(const char *s, size_t len)
+{
+	static const char *const types[] = { "/containerGroups", "/containerGroupProfiles" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t k = strlen(types[i]);
+
+		if (len >= k && !strncasecmp(s + len - k, types[i], k))
+			return true;
+	}
+	return false;
+}
+
+/* Whether v holds a marker.  Deeper than the readers go counts as a
+ * template: the reader then says why it refuses it. */
+static bool json_has_marker(const json_t *v, unsigned depth)
+{
+	const char *key;
+	const json_t *m;
+	size_t i;
+
+	if (depth > GATE_MAX_NESTING_DEPTH)
+		return true;
+	if (json_is_string(v))
+		return is_group_type(json_string_value(v), json_string_length(v));
+	json_object_foreach((json_t *)v, key, m)
+		if ((is_containers(key, strlen(key)) && json_is_array(m)) ||
+		    json_has_marker(m, depth + 1))
+			return true;
+	json_array_foreach(v, i, m)
+		if (json_has_marker(m, depth + 1))
+			return true;
+	return false;
+}
+
+static enum kind sniff_json(const char *buf, size_t len, const char **why)
+{
+	json_t *root = json_loadb(buf, len, 0, NULL);
+	const char *schema;
+	enum kind kind = KIND_OTHER;
+
+	/* What does not parse may be a broken template: the reader says why. */
+	if (!root)
+		return KIND_TEMPLATE;
+	schema = json_string_value(json_object_get(root, "$schema"));
+	if (schema && strcasestr(schema, "deploymentParameters"))
+		kind = KIND_PARAMETERS;
+	else if (json_has_marker(root, 0))
+		kind = KIND_TEMPLATE;
+	else
+		*why = "no container group in it";
+	json_decref(root);
+	return kind;
+}
+
+static enum kind sniff_yaml(const char *buf, size_t len, const char **why)
+{
+	enum kind kind = KIND_OTHER;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool done = false, after_containers = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return KIND_TEMPLATE;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done && kind == KIND_OTHER) {
+		/* What does not parse may be a broken template: the reader says why. */
+		if (!yaml_parser_parse(&parser, &ev)) {
+			kind = KIND_TEMPLATE;
+			break;
+		}
+		/* A scalar "containers" followed by a list (or an alias, which may
+		 * be one) is a key with its value: libyaml gives no other order. */
+		if ((after_containers && (ev.type == YAML_SEQUENCE_START_EVENT ||
+					  ev.type == YAML_ALIAS_EVENT)) ||
+		    (ev.type == YAML_SCALAR_EVENT &&
+		     is_group_type((const char *)ev.data.scalar.value, ev.data.scalar.length)))
+			kind = KIND_TEMPLATE;
+		after_containers = ev.type == YAML_SCALAR_EVENT &&
+				   is_containers((const char *)ev.data.scalar.value,
+						 ev.data.scalar.length);
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	if (kind == KIND_OTHER)
+		*why = "no containers in it";
+	return kind;
 }
 
 /* What a file is, by its name and its content (all of it, up to the input
- * limit: a template may carry a large block before its resources). */
+ * limit: a template may carry a large block before its resources).  A file
+ * is skipped only when it parses and names no container group: a template
+ * a scan skipped would read as a pass. */
 static enum kind sniff(int dirfd, const char *name, const char **why)
 {
 	bool json = has_suffix(name, ".json"), yaml = has_suffix(name, ".yaml") || has_suffix(name, ".yml");
-	enum kind kind = KIND_OTHER;
+	size_t cap = GATE_MAX_TEMPLATE_SIZE, skip;
+	enum kind kind;
 	ssize_t n = 0, got;
-	size_t cap = GATE_MAX_TEMPLATE_SIZE;
 	struct stat st;
 	char *buf;
 	int fd;
@@ -46,9 +146,11 @@ static enum kind sniff(int dirfd, const char *name, const char **why)
 	if (!json && !yaml)
 		return KIND_OTHER;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	/* A symbolic link is not followed out of the tree; any other failure
+	 * is the reader's to report, as for a file named on the command line. */
 	if (fd < 0) {
-		*why = "cannot be opened";
-		return KIND_OTHER;
+		*why = "a symbolic link, not followed";
+		return errno == ELOOP ? KIND_OTHER : KIND_TEMPLATE;
 	}
 	/* A buffer the file's size, not the input limit's: most templates are
 	 * a few KiB, and a scan sniffs every file. */
@@ -63,15 +165,10 @@ static enum kind sniff(int dirfd, const char *name, const char **why)
 		n += got;
 	close(fd);
 	buf[n] = '\0';
-	/* "containerGroups" also matches the JSON spelling with an escaped
-	 * slash, Microsoft.ContainerInstance\/containerGroups. */
-	if (json && contains(buf, "deploymentParameters.json"))
-		kind = KIND_PARAMETERS;
-	else if (contains(buf, "containerGroups") || contains(buf, "ccePolicy") ||
-		 (yaml && contains(buf, "containers:")))
-		kind = KIND_TEMPLATE;
-	else
-		*why = json ? "no container group in it" : "no containers in it";
+	/* The readers skip a byte order mark (input.c), and so does this. */
+	skip = n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+	kind = json ? sniff_json(buf + skip, (size_t)n - skip, why)
+		    : sniff_yaml(buf + skip, (size_t)n - skip, why);
 	free(buf);
 	return kind;
 }
