@@ -391,7 +391,8 @@ char *gate_cache_history_format_line(const char *ref, const struct gate_history_
 		gate_err_set(err, GATE_EVERIFY, "history of '%s': bad time", ref);
 		return NULL;
 	}
-	size = strlen(ref) + strlen(e->digest) + strlen(when) + 4 + e->layers.n * (HEX_SIZE + 1);
+	/* three spaces, the newline and the NUL; each layer at most a comma and its hex */
+	size = strlen(ref) + strlen(e->digest) + strlen(when) + 5 + e->layers.n * (HEX_SIZE + 1);
 	if (!(line = p = malloc(size))) {
 		gate_err_nomem(err);
 		return NULL;
