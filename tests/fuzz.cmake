@@ -13,22 +13,17 @@ gate_add_fuzzer(fuzz_tar ${fuzz_src}/fuzz_tar.c
                 ${PROJECT_SOURCE_DIR}/fixtures/tar/crafted 20 DICT ${fuzz_dict}/tar.dict
                 LIBS gate_engine)
 
-# A hostile registry: its challenges, tokens, manifests and configs.
-gate_add_fuzzer(fuzz_challenge ${fuzz_src}/fuzz_challenge.c ${fuzz_seeds}/challenge 8
-                DICT ${fuzz_dict}/www_authenticate.dict LIBS gate_registry)
-gate_add_fuzzer(fuzz_token ${fuzz_src}/fuzz_token.c ${fuzz_seeds}/token 8
-                DICT ${fuzz_dict}/token.dict LIBS gate_registry)
-gate_add_fuzzer(fuzz_manifest ${fuzz_src}/fuzz_manifest.c ${fuzz_seeds}/manifest 8
-                DICT ${fuzz_dict}/oci.dict LIBS gate_registry)
-gate_add_fuzzer(fuzz_image_config ${fuzz_src}/fuzz_image_config.c ${fuzz_seeds}/image_config 8
-                DICT ${fuzz_dict}/oci.dict LIBS gate_registry)
-# What a user or a template names, and what the user's disk holds.
-gate_add_fuzzer(fuzz_ref ${fuzz_src}/fuzz_ref.c ${fuzz_seeds}/ref 8
-                DICT ${fuzz_dict}/ref.dict LIBS gate_registry)
-gate_add_fuzzer(fuzz_authfile ${fuzz_src}/fuzz_authfile.c ${fuzz_seeds}/authfile 8
-                DICT ${fuzz_dict}/docker_config.dict LIBS gate_registry)
-gate_add_fuzzer(fuzz_cache ${fuzz_src}/fuzz_cache.c ${fuzz_seeds}/cache 8
-                DICT ${fuzz_dict}/cache.dict LIBS gate_registry)
+# A hostile registry (its challenges, tokens, manifests and configs), what
+# a user or a template names, and what the user's disk holds: registry
+# parsers whose seeds are fixtures/fuzz/NAME, as TARGET:DICTIONARY.
+foreach(t challenge:www_authenticate token:token manifest:oci image_config:oci ref:ref
+          authfile:docker_config cache:cache)
+  string(REPLACE ":" ";" t ${t})
+  list(GET t 0 name)
+  list(GET t 1 dict)
+  gate_add_fuzzer(fuzz_${name} ${fuzz_src}/fuzz_${name}.c ${fuzz_seeds}/${name} 8
+                  DICT ${fuzz_dict}/${dict}.dict LIBS gate_registry)
+endforeach()
 
 # A hostile template or rule file.
 gate_add_fuzzer(fuzz_yaml ${fuzz_src}/fuzz_yaml.c ${PROJECT_SOURCE_DIR}/fixtures/templates 8

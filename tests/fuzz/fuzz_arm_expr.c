@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "fuzz.h"
 #include "input/arm_expr.h"
 
 static const char template_text[] =
@@ -35,7 +36,6 @@ static const char template_text[] =
 
 static json_t *tmpl;
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -12,11 +12,10 @@
 
 #include <jansson.h>
 
+#include "fuzz.h"
 #include "registry/auth.h"
 
 #define SOURCE "fuzz/config.json"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void lookup(json_t *root, const char *domain)
 {

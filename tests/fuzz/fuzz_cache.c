@@ -15,11 +15,10 @@
 #include <string.h>
 
 #include "base/hex.h"
+#include "fuzz.h"
 #include "registry/cache.h"
 
 #define REF "127.0.0.1:5000/app:v1"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The diff_id of every entry tried: all zero, as the seeds' are. */
 static const unsigned char diff_id[GATE_DIGEST_SIZE];
@@ -55,13 +54,11 @@ static void check_history(const uint8_t *data, size_t size)
 {
 	struct gate_history_entry e, again;
 	gate_err err = GATE_ERR_INIT;
-	char *line = malloc(size + 1), *text;
+	char *line = fuzz_cstr(data, size), *text;
 	size_t i;
 
 	if (!line)
 		return;
-	memcpy(line, data, size);
-	line[size] = '\0';
 	if (gate_cache_history_parse_line(&e, line, REF, &err) == 1) {
 		if (!gate_digest_parse(e.digest, NULL) || !e.layers.n)
 			abort();

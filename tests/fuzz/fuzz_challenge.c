@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "registry/auth.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ' name="value"' with '"' and '\' escaped, appended at *p. */
 static char *put_param(char *p, const char *sep, const char *name, const char *value)
@@ -52,12 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gate_auth_challenge c;
 	gate_err err = GATE_ERR_INIT;
-	char *value = malloc(size + 1);
+	char *value = fuzz_cstr(data, size);
 
 	if (!value)
 		return 0;
-	memcpy(value, data, size);
-	value[size] = '\0';
 	if (gate_auth_parse_challenge(&c, value, &err) == 0) {
 		if (c.scheme != GATE_AUTH_BASIC && c.scheme != GATE_AUTH_BEARER)
 			abort();

@@ -9,12 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "base/hex.h"
 #include "registry/registry.h"
 
 #define DIGEST "sha256:0000000000000000000000000000000000000000000000000000000000000000"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_strv(const struct gate_strv *v)
 {

@@ -10,13 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "base/hex.h"
 #include "base/limits.h"
 #include "registry/registry.h"
 
 #define DIGEST "sha256:0000000000000000000000000000000000000000000000000000000000000000"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_layers(const struct gate_image *img)
 {

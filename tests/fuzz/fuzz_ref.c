@@ -11,9 +11,8 @@
 #include <string.h>
 
 #include "base/hex.h"
+#include "fuzz.h"
 #include "registry/ref.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check(const struct gate_ref *r)
 {
@@ -35,12 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gate_ref r;
 	gate_err err = GATE_ERR_INIT;
-	char *s = malloc(size + 1);
+	char *s = fuzz_cstr(data, size);
 
 	if (!s)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	if (gate_ref_parse(&r, s, &err) == 0)
 		check(&r);
 	else if (err.code != GATE_EINPUT || !err.msg[0])
