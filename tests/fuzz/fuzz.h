@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The input as a C string, for parsers of text that ends at a NUL (a
@@ -22,6 +24,14 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 		s[size] = '\0';
 	}
 	return s;
+}
+
+/* A parser that fails says why, with the code its header promises (0:
+ * any); anything else is a finding. */
+static inline void fuzz_check_error(const gate_err *err, int code)
+{
+	if (!err->code || (code && err->code != code) || !err->msg[0])
+		abort();
 }
 
 #endif

@@ -24,8 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (p = (const unsigned char *)value + 7; *p; p++)
 			if (*p < 0x21 || *p == 0x7f)
 				abort();
-	} else if (value || err.code != GATE_EVERIFY || !err.msg[0]) {
+	} else if (value) {
 		abort();
+	} else {
+		fuzz_check_error(&err, GATE_EVERIFY);
 	}
 	free(value);
 	return 0;

@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (gate_template_yaml_read(&m, (const char *)data, size, &kind, &err) == 0)
 		check(&m, kind);
-	else if (!err.code || !err.msg[0])
-		abort();
+	else
+		fuzz_check_error(&err, 0);
 	gate_model_free(&m);
 	return 0;
 }
