@@ -60,6 +60,8 @@ while IFS= read -r line; do
 	argv=("${argv[@]:2}")
 	argv=("${argv[@]/#-max_total_time=*/-max_total_time=$seconds}")
 	mkdir -p "$findings_dir/$name"
+	start=$findings_dir/$name/.start        # what an earlier run found is not counted again
+	touch "$start"
 	log=$logs/$name.log
 	cpu=$( { time "$exe" "${argv[@]}" -print_final_stats=1 \
 		-artifact_prefix="$findings_dir/$name/" >"$log" 2>&1; } 2>&1 ) || true
@@ -67,7 +69,7 @@ while IFS= read -r line; do
 	status=$(grep -E '^#[0-9]+[[:space:]].*cov: ' "$log" | tail -1 || true)
 	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$status")
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$status")
-	found=$(find "$findings_dir/$name" -type f | wc -l)
+	found=$(find "$findings_dir/$name" -type f -newer "$start" | wc -l)
 	[ "$found" -eq 0 ] || failed=1
 	printf '%-20s %8s %12s %7s %8s %8.1f  %s\n' "$name" "$seconds" "${execs:-?}" "${cov:-?}" \
 		"${ft:-?}" "$(awk '{ print $1 + $2 }' <<<"$cpu")" "$found"
