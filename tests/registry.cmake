@@ -3,7 +3,7 @@
 # Each scenario starts and stops its own servers in its own temporary
 # directory, so the scenarios may run in parallel.
 
-foreach(t ref auth cache http)
+foreach(t ref auth cache http manifest)
   gate_add_unit_test(registry.unit.${t} SOURCES registry/test_${t}.c LIBS gate_registry)
 endforeach()
 

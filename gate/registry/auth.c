@@ -392,47 +392,59 @@ static int run_helper(struct gate_creds *out, const char *name, const char *doma
 	return rc;
 }
 
+const char *gate_creds_helper_for(json_t *config, const char *domain)
+{
+	json_t *v;
+	const char *key, *helper = NULL;
+	char norm[300];
+
+	json_object_foreach(json_object_get(config, "credHelpers"), key, v) {
+		normalise_key(key, norm, sizeof(norm));
+		if (!strcmp(norm, domain) && json_is_string(v))
+			helper = json_string_value(v);
+	}
+	if (!helper)
+		helper = json_string_value(json_object_get(config, "credsStore"));
+	return helper && *helper ? helper : NULL;
+}
+
+int gate_creds_from_auths(struct gate_creds *out, json_t *config, const char *domain,
+			  const char *source, gate_err *err)
+{
+	json_t *v;
+	const char *key;
+	char norm[300];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	json_object_foreach(json_object_get(config, "auths"), key, v) {
+		normalise_key(key, norm, sizeof(norm));
+		if (strcmp(norm, domain))
+			continue;
+		if ((rc = creds_from_entry(out, v, source, err)))
+			return rc;
+	}
+	return 0;
+}
+
 /* Returns 1 and fills *out if found, 0 if the file or entry is absent. */
 static int lookup_file(struct gate_creds *out, const char *path, const char *domain,
 		       int docker, gate_err *err)
 {
-	json_t *root, *auths, *helpers, *v;
+	json_t *root;
 	json_error_t jerr;
-	const char *key, *helper = NULL;
-	char norm[300], source[CONFIG_PATH_MAX + 32];
+	const char *helper;
 	int rc = 0;
 
 	if (access(path, F_OK))
 		return 0;
-	snprintf(source, sizeof(source), "%s", path);
 	root = json_load_file(path, 0, &jerr);
 	if (!root)
 		return gate_err_set(err, GATE_EINPUT, "%s:%d: %s", path, jerr.line, jerr.text);
-	if (docker) {
-		helpers = json_object_get(root, "credHelpers");
-		json_object_foreach(helpers, key, v) {
-			normalise_key(key, norm, sizeof(norm));
-			if (!strcmp(norm, domain) && json_is_string(v))
-				helper = json_string_value(v);
-		}
-		if (!helper)
-			helper = json_string_value(json_object_get(root, "credsStore"));
-		if (helper && *helper) {
-			rc = run_helper(out, helper, domain, err);
-			if (rc)
-				goto out;
-		}
-	}
-	auths = json_object_get(root, "auths");
-	json_object_foreach(auths, key, v) {
-		normalise_key(key, norm, sizeof(norm));
-		if (strcmp(norm, domain))
-			continue;
-		rc = creds_from_entry(out, v, source, err);
-		if (rc)
-			goto out;
-	}
-out:
+	if (docker && (helper = gate_creds_helper_for(root, domain)))
+		rc = run_helper(out, helper, domain, err);
+	if (!rc)
+		rc = gate_creds_from_auths(out, root, domain, path, err);
 	json_decref(root);
 	return rc;
 }
@@ -543,12 +555,13 @@ static char *form_encode(const struct form_field *f, size_t n, size_t *len)
 	return buf;
 }
 
-static int token_from_response(const struct gate_http_resp *r, const char *realm, char **out, gate_err *err)
+int gate_auth_token_parse(char **out, const char *body, size_t size, const char *realm, gate_err *err)
 {
-	json_t *root = json_loadb(r->body ? r->body : "", r->body_size, 0, NULL);
+	json_t *root = json_loadb(body ? body : "", size, 0, NULL);
 	const char *tok = json_string_value(json_object_get(root, "token"));
 	const char *p;
 
+	*out = NULL;
 	/* OAuth2 endpoints answer access_token; the distribution spec says
 	 * token and allows both. */
 	if (!tok || !*tok)
@@ -618,7 +631,7 @@ static int fetch_token(gate_http *h, const struct gate_auth_challenge *c, const 
 	}
 	if (gate_http_do(h, &req, &resp, err) == 0) {
 		if (resp.status == 200)
-			rc = token_from_response(&resp, c->realm, out, err);
+			rc = gate_auth_token_parse(out, resp.body, resp.body_size, c->realm, err);
 		else if (resp.status == 401 || resp.status == 403)
 			gate_err_set(err, GATE_EVERIFY, "token endpoint %s refused %s%s (HTTP %ld)", c->realm,
 				     creds ? "credentials from " : "anonymous access", creds ? creds->source : "",

@@ -22,6 +22,8 @@
 #include "base/err.h"
 #include "registry/http.h"
 
+struct json_t;                          /* jansson */
+
 enum gate_auth_scheme {
 	GATE_AUTH_NONE = 0,
 	GATE_AUTH_BASIC,
@@ -62,11 +64,28 @@ int gate_creds_from_userpass(struct gate_creds *out, const char *s, const char *
  * -1 with err set if a store could not be read. */
 int gate_creds_lookup(struct gate_creds *out, const char *domain, const char *authfile, gate_err *err);
 
+/* The credential helper an auth file's document config names for domain
+ * (credHelpers, then credsStore), borrowed from config; NULL if none. */
+const char *gate_creds_helper_for(struct json_t *config, const char *domain);
+
+/* The credentials config's "auths" holds for domain ({"auth": base64},
+ * or username and password, and identitytoken); source names the file in
+ * messages.  Returns 1 if found, 0 if none, -1 (GATE_EINPUT) if the
+ * entry is malformed. */
+int gate_creds_from_auths(struct gate_creds *out, struct json_t *config, const char *domain,
+			  const char *source, gate_err *err);
+
 /* GATE_USERNAME and GATE_PASSWORD, for every registry (CI secrets).
  * Returns 1 if both are set, 0 if neither, -1 (GATE_EINPUT) if one only. */
 int gate_creds_from_env(struct gate_creds *out, gate_err *err);
 
 void gate_creds_free(struct gate_creds *c);     /* wipes the secrets */
+
+/* A token endpoint's answer body (JSON: token, else access_token) as the
+ * Authorization value "Bearer TOKEN", malloc'd into *out; realm names the
+ * endpoint in messages.  Returns 0, or -1 (GATE_EVERIFY) if there is no
+ * token or it has characters a header cannot carry. */
+int gate_auth_token_parse(char **out, const char *body, size_t size, const char *realm, gate_err *err);
 
 /* The Authorization value answering challenge c, malloc'd into *out.
  * creds may be NULL (anonymous); scope is used when the challenge names

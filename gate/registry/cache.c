@@ -188,18 +188,26 @@ static int entry_key(char *buf, size_t size, const unsigned char diff_id[GATE_DI
 	return snprintf(buf, size, "diff_id sha256:%s\nengine %d\nroot_hash ", hex, GATE_ENGINE_VERSION);
 }
 
+int gate_cache_entry_parse(unsigned char root_hash[GATE_DIGEST_SIZE],
+			   const unsigned char diff_id[GATE_DIGEST_SIZE], const char *buf, size_t size)
+{
+	char key[ENTRY_MAX];
+	int klen = entry_key(key, sizeof(key), diff_id);
+
+	if (size != (size_t)klen + HEX_SIZE + 1 || memcmp(buf, key, (size_t)klen) || buf[size - 1] != '\n')
+		return 0;
+	return gate_unhex(root_hash, buf + klen, GATE_DIGEST_SIZE) ? 0 : 1;
+}
+
 int gate_cache_get(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
 		   unsigned char root_hash[GATE_DIGEST_SIZE])
 {
-	char name[HEX_SIZE + 1], key[ENTRY_MAX], buf[ENTRY_MAX + 1];
+	char name[HEX_SIZE + 1], buf[ENTRY_MAX + 1];
 	ssize_t n;
-	int klen = entry_key(key, sizeof(key), diff_id);
 
 	gate_hex(name, diff_id, GATE_DIGEST_SIZE);
 	n = read_entry(c->engine_fd, name, buf, ENTRY_MAX);
-	if (n != klen + HEX_SIZE + 1 || memcmp(buf, key, (size_t)klen) || buf[n - 1] != '\n')
-		return 0;
-	return gate_unhex(root_hash, buf + klen, GATE_DIGEST_SIZE) ? 0 : 1;
+	return n < 0 ? 0 : gate_cache_entry_parse(root_hash, diff_id, buf, (size_t)n);
 }
 
 /* Writes a temporary file in dirfd and renames it to name. */
@@ -291,9 +299,7 @@ static void history_name(char name[HEX_SIZE + 1], const char *ref)
 	gate_hex(name, md, GATE_DIGEST_SIZE);
 }
 
-/* Parses one line (NUL-terminated, without its newline) of ref's
- * history.  Returns 1 with e filled, 0 for a line to ignore, -1 on ENOMEM. */
-static int parse_line(struct gate_history_entry *e, char *line, const char *ref, gate_err *err)
+int gate_cache_history_parse_line(struct gate_history_entry *e, char *line, const char *ref, gate_err *err)
 {
 	char *digest, *when, *layers, *p, *comma;
 	struct tm tm;
@@ -352,7 +358,7 @@ int gate_cache_history_read(gate_cache *c, const char *ref, struct gate_history_
 	size = read_entry(c->history_fd, name, buf, GATE_MAX_HISTORY_SIZE);
 	for (line = buf; size > 0 && !rc && (nl = strchr(line, '\n')); line = nl + 1) {
 		*nl = '\0';
-		rc = parse_line(&e, line, ref, err);
+		rc = gate_cache_history_parse_line(&e, line, ref, err);
 		if (rc <= 0)
 			continue;
 		rc = 0;
@@ -373,8 +379,7 @@ int gate_cache_history_read(gate_cache *c, const char *ref, struct gate_history_
 	return 0;
 }
 
-/* e as one line, with its newline, into a malloc'd string. */
-static char *format_line(const char *ref, const struct gate_history_entry *e, gate_err *err)
+char *gate_cache_history_format_line(const char *ref, const struct gate_history_entry *e, gate_err *err)
 {
 	char when[TIME_SIZE];
 	time_t t = (time_t)e->seen;
@@ -386,7 +391,8 @@ static char *format_line(const char *ref, const struct gate_history_entry *e, ga
 		gate_err_set(err, GATE_EVERIFY, "history of '%s': bad time", ref);
 		return NULL;
 	}
-	size = strlen(ref) + strlen(e->digest) + strlen(when) + 4 + e->layers.n * (HEX_SIZE + 1);
+	/* three spaces, the newline and the NUL; each layer at most a comma and its hex */
+	size = strlen(ref) + strlen(e->digest) + strlen(when) + 5 + e->layers.n * (HEX_SIZE + 1);
 	if (!(line = p = malloc(size))) {
 		gate_err_nomem(err);
 		return NULL;
@@ -410,7 +416,7 @@ static int history_write(gate_cache *c, const char *name, const char *ref,
 	if (!f)
 		return gate_err_nomem(err);
 	for (i = first; i < n; i++) {
-		if (!(l = format_line(ref, &old[i], err)))
+		if (!(l = gate_cache_history_format_line(ref, &old[i], err)))
 			goto out;
 		fputs(l, f);
 		free(l);
@@ -442,7 +448,7 @@ int gate_cache_history_append(gate_cache *c, const char *ref, const struct gate_
 	    e->layers.n > GATE_MAX_HISTORY_LAYERS)
 		return gate_err_set(err, GATE_EINPUT, "history of '%s': not recorded (%zu layers)",
 				    ref, e->layers.n);
-	if (!(line = format_line(ref, e, err)))
+	if (!(line = gate_cache_history_format_line(ref, e, err)))
 		return -1;
 	history_name(name, ref);
 	/* Two gates sharing a cache must not lose each other's lines. */

@@ -61,6 +61,11 @@ int gate_cache_open(gate_cache **out, const char *dir, gate_err *err);
 int gate_cache_get(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
 		   unsigned char root_hash[GATE_DIGEST_SIZE]);
 
+/* An entry's bytes: returns 1 and fills root_hash if buf is the entry
+ * of diff_id for this engine, else 0 (a miss). */
+int gate_cache_entry_parse(unsigned char root_hash[GATE_DIGEST_SIZE],
+			   const unsigned char diff_id[GATE_DIGEST_SIZE], const char *buf, size_t size);
+
 /* Returns 0, or -1 with err set. */
 int gate_cache_put(gate_cache *c, const unsigned char diff_id[GATE_DIGEST_SIZE],
 		   const unsigned char root_hash[GATE_DIGEST_SIZE], gate_err *err);
@@ -91,6 +96,17 @@ int gate_cache_history_append(gate_cache *c, const char *ref, const struct gate_
  * err set (out of memory). */
 int gate_cache_history_read(gate_cache *c, const char *ref, struct gate_history_entry **out,
 			    size_t *n, gate_err *err);
+
+/* Parses one line (NUL-terminated, without its newline; changed in
+ * place) of ref's history.  Returns 1 with e filled, 0 for a line to
+ * ignore (another reference's, or one that does not parse), -1 on ENOMEM. */
+int gate_cache_history_parse_line(struct gate_history_entry *e, char *line, const char *ref,
+				  gate_err *err);
+
+/* e as ref's history line, with its newline, into a malloc'd string;
+ * NULL with err set. */
+char *gate_cache_history_format_line(const char *ref, const struct gate_history_entry *e,
+				     gate_err *err);
 
 void gate_history_free(struct gate_history_entry *v, size_t n);
 

@@ -336,8 +336,8 @@ out:
 	return rc;
 }
 
-static int pick_platform(struct session *s, json_t *index, const char *os, const char *arch,
-			 const char *variant, const char **digest, json_int_t *size, gate_err *err)
+int gate_registry_pick_platform(json_t *index, const char *os, const char *arch, const char *variant,
+				const char **digest, json_int_t *size, gate_err *err)
 {
 	json_t *manifests = json_object_get(index, "manifests"), *m;
 	size_t i;
@@ -350,6 +350,10 @@ static int pick_platform(struct session *s, json_t *index, const char *os, const
 			json_integer_value(json_object_get(m, "size")) : -1;
 		if (!*digest)
 			return gate_err_set(err, GATE_EINPUT, "index entry for %s/%s has no digest", os, arch);
+		/* -1 would mean "no size" and skip the check of the manifest's. */
+		if (json_is_integer(json_object_get(m, "size")) && *size < 0)
+			return gate_err_set(err, GATE_EINPUT, "index entry for %s/%s has a negative size",
+					    os, arch);
 		return 0;
 	}
 	return gate_err_set(err, GATE_EINPUT, "no manifest for platform %s/%s%s%s in the index",
@@ -358,19 +362,37 @@ static int pick_platform(struct session *s, json_t *index, const char *os, const
 
 /* --- config --- */
 
+int gate_registry_read_config(struct gate_image *img, json_t *config, const char *digest, gate_err *err)
+{
+	json_t *ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
+	size_t i;
+
+	if (!json_is_array(ids))
+		return gate_err_set(err, GATE_EINPUT, "config %s: no rootfs.diff_ids", digest);
+	if (json_array_size(ids) != img->layer_count)
+		return gate_err_set(err, GATE_EINPUT, "config %s: %zu diff_ids for %zu layers", digest,
+				    json_array_size(ids), img->layer_count);
+	for (i = 0; i < img->layer_count; i++)
+		if (!gate_digest_parse(json_string_value(json_array_get(ids, i)), img->layers[i].diff_id))
+			return gate_err_set(err, GATE_EINPUT, "config %s: diff_ids[%zu] is not a sha256 digest",
+					    digest, i);
+	if (gate_image_config_read(&img->config, config, err))
+		return gate_err_prefix(err, "config %s", digest);
+	return 0;
+}
+
 /* Reads the diff_ids, and the platform unless an index named it already.
  * want_os: the platform the config must be for, or NULL. */
-static int fetch_config(struct session *s, json_t *manifest, size_t layer_count, char *platform,
+static int fetch_config(struct session *s, json_t *manifest, char *platform,
 			size_t platform_size, const char *want_os, const char *want_arch,
 			const char *want_variant, gate_err *err)
 {
-	json_t *desc = json_object_get(manifest, "config"), *cfg = NULL, *ids;
+	json_t *desc = json_object_get(manifest, "config"), *cfg = NULL;
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	json_int_t size = json_integer_value(json_object_get(desc, "size"));
 	struct gate_http_resp resp;
 	char got[GATE_REF_DIGEST_MAX + 1];
 	const char *os, *arch, *variant;
-	size_t i;
 	int rc = -1;
 
 	memset(&resp, 0, sizeof(resp));
@@ -400,26 +422,8 @@ static int fetch_config(struct session *s, json_t *manifest, size_t layer_count,
 		}
 	}
 	cfg = json_loadb(resp.body, resp.body_size, 0, NULL);
-	ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
-	if (!json_is_array(ids)) {
-		gate_err_set(err, GATE_EINPUT, "config %s: no rootfs.diff_ids", digest);
+	if (gate_registry_read_config(s->img, cfg, digest, err))
 		goto out;
-	}
-	if (json_array_size(ids) != layer_count) {
-		gate_err_set(err, GATE_EINPUT, "config %s: %zu diff_ids for %zu layers", digest,
-			     json_array_size(ids), layer_count);
-		goto out;
-	}
-	for (i = 0; i < layer_count; i++) {
-		if (!gate_digest_parse(json_string_value(json_array_get(ids, i)), s->img->layers[i].diff_id)) {
-			gate_err_set(err, GATE_EINPUT, "config %s: diff_ids[%zu] is not a sha256 digest", digest, i);
-			goto out;
-		}
-	}
-	if (gate_image_config_read(&s->img->config, cfg, err)) {
-		gate_err_prefix(err, "config %s", digest);
-		goto out;
-	}
 	os = json_string_value(json_object_get(cfg, "os"));
 	arch = json_string_value(json_object_get(cfg, "architecture"));
 	variant = json_string_value(json_object_get(cfg, "variant"));
@@ -457,7 +461,7 @@ static int pick_from_index(struct session *s, const char *os, const char *arch, 
 	char *want_copy;
 	int rc;
 
-	if (pick_platform(s, *root, os, arch, variant, &want, &size, err))
+	if (gate_registry_pick_platform(*root, os, arch, variant, &want, &size, err))
 		return -1;
 	if (!(want_copy = strdup(want)))
 		return gate_err_nomem(err);
@@ -500,7 +504,7 @@ static int read_layer(struct gate_image_layer *L, size_t i, json_t *l, const cha
 	return 0;
 }
 
-static int read_layers(struct gate_image *img, json_t *root, const char *digest, gate_err *err)
+int gate_registry_read_layers(struct gate_image *img, json_t *root, const char *digest, gate_err *err)
 {
 	json_t *layers = json_object_get(root, "layers"), *l;
 	size_t i;
@@ -544,11 +548,11 @@ static int resolve(struct session *s, gate_err *err)
 		gate_err_set(err, GATE_EINPUT, "manifest %s: unsupported media type '%.100s'", digest, mt);
 		goto out;
 	}
-	if (read_layers(img, root, digest, err))
+	if (gate_registry_read_layers(img, root, digest, err))
 		goto out;
 	/* A single-platform image is taken as it is, unless a platform was
 	 * asked for; an index entry's platform was matched already. */
-	if (fetch_config(s, root, img->layer_count, img->platform, sizeof(img->platform),
+	if (fetch_config(s, root, img->platform, sizeof(img->platform),
 			 o->platform && !img->platform[0] ? os : NULL, arch, variant, err))
 		goto out;
 	rc = 0;

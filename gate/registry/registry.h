@@ -90,6 +90,27 @@ void gate_image_release(struct gate_image *img);       /* frees layers and confi
 int gate_registry_tags(const struct gate_registry_opts *opts, const char *ref, size_t max,
 		       struct gate_strv *out, gate_err *err);
 
+/* The parsers behind gate_registry_hash, for documents already fetched
+ * and checked against their digest, which names them in messages.
+ *
+ * The layers of a manifest (OCI or Docker v2) into img->layers and
+ * img->layer_count: each with a sha256 digest, a layer media type gate
+ * can hash, and a size within GATE_MAX_LAYER_SIZE.  0, or -1 with err set. */
+int gate_registry_read_layers(struct gate_image *img, json_t *manifest, const char *digest,
+			      gate_err *err);
+
+/* The descriptor in index (OCI index or Docker manifest list) of the
+ * manifest for os/arch, and variant unless it is "": *digest (borrowed
+ * from index) and *size (-1 when absent).  0, or -1 with err set. */
+int gate_registry_pick_platform(json_t *index, const char *os, const char *arch, const char *variant,
+				const char **digest, json_int_t *size, gate_err *err);
+
+/* An image config for img's img->layer_count layers: rootfs.diff_ids,
+ * one per layer, into img->layers[].diff_id, and the run settings into
+ * img->config.  0, or -1 with err set (GATE_EINPUT). */
+int gate_registry_read_config(struct gate_image *img, json_t *config, const char *digest,
+			      gate_err *err);
+
 /* Layer media types gate can hash; foreign and unknown ones it cannot. */
 int gate_registry_layer_type_ok(const char *media_type);
 

@@ -121,6 +121,12 @@ static int read_handler(void *data, unsigned char *buf, size_t size, size_t *siz
 	return !ferror(rd->f) && rd->read_size <= GATE_MAX_RULES_SIZE;
 }
 
+static int too_large(gate_err *err, const char *path)
+{
+	return gate_err_set(err, GATE_EINPUT, "%s: larger than the limit of %u bytes", path,
+			    GATE_MAX_RULES_SIZE);
+}
+
 static int next(struct reader *rd)
 {
 	if (rd->have_ev)
@@ -128,9 +134,8 @@ static int next(struct reader *rd)
 	rd->have_ev = false;
 	if (!yaml_parser_parse(&rd->parser, &rd->ev)) {
 		if (rd->read_size > GATE_MAX_RULES_SIZE)
-			return gate_err_set(rd->err, GATE_EINPUT, "%s: larger than the limit of %u bytes",
-					    rd->path, GATE_MAX_RULES_SIZE);
-		if (ferror(rd->f))
+			return too_large(rd->err, rd->path);
+		if (rd->f && ferror(rd->f))
 			return gate_err_set(rd->err, GATE_EINPUT, "cannot read '%s': %s", rd->path,
 					    strerror(errno));
 		return gate_err_set(rd->err, GATE_EINPUT, "%s:%zu: %s", rd->path,
@@ -463,36 +468,57 @@ static int read_document(struct reader *rd, gate_ruleset *rs)
 	return rd->ev.type == YAML_STREAM_END_EVENT ? 0 : fail(rd, "a rule file holds one document");
 }
 
-int gate_ruleset_load(gate_ruleset **out, const char *path, gate_err *err)
+/* Reads from rd->f, or from buf when rd->f is NULL. */
+static int parse(struct reader *rd, gate_ruleset **out, const char *buf, size_t len)
 {
-	struct reader rd = { .path = path, .err = err };
 	gate_ruleset *rs;
 	int rc;
 
 	*out = NULL;
 	if (!(rs = calloc(1, sizeof(*rs))))
-		return gate_err_nomem(err);
-	if (!(rd.f = fopen(path, "rb"))) {
+		return gate_err_nomem(rd->err);
+	if (!yaml_parser_initialize(&rd->parser)) {
 		free(rs);
-		return gate_err_set(err, GATE_EINPUT, "cannot open '%s': %s", path, strerror(errno));
+		return gate_err_nomem(rd->err);
 	}
-	if (!yaml_parser_initialize(&rd.parser)) {
-		fclose(rd.f);
-		free(rs);
-		return gate_err_nomem(err);
-	}
-	yaml_parser_set_input(&rd.parser, read_handler, &rd);
-	rc = read_document(&rd, rs);
-	if (rd.have_ev)
-		yaml_event_delete(&rd.ev);
-	yaml_parser_delete(&rd.parser);
-	fclose(rd.f);
+	if (rd->f)
+		yaml_parser_set_input(&rd->parser, read_handler, rd);
+	else
+		yaml_parser_set_input_string(&rd->parser, (const unsigned char *)buf, len);
+	rc = read_document(rd, rs);
+	if (rd->have_ev)
+		yaml_event_delete(&rd->ev);
+	yaml_parser_delete(&rd->parser);
 	if (rc) {
 		gate_ruleset_free(rs);
 		return -1;
 	}
 	*out = rs;
 	return 0;
+}
+
+int gate_ruleset_load(gate_ruleset **out, const char *path, gate_err *err)
+{
+	struct reader rd = { .path = path, .err = err };
+	int rc;
+
+	*out = NULL;
+	if (!(rd.f = fopen(path, "rb")))
+		return gate_err_set(err, GATE_EINPUT, "cannot open '%s': %s", path, strerror(errno));
+	rc = parse(&rd, out, NULL, 0);
+	fclose(rd.f);
+	return rc;
+}
+
+int gate_ruleset_parse(gate_ruleset **out, const char *name, const char *buf, size_t len,
+		       gate_err *err)
+{
+	struct reader rd = { .path = name, .err = err, .read_size = len };
+
+	*out = NULL;
+	if (len > GATE_MAX_RULES_SIZE)
+		return too_large(err, name);
+	return parse(&rd, out, buf, len);
 }
 
 void gate_ruleset_free(gate_ruleset *rs)

@@ -77,6 +77,11 @@ struct gate_rule_setting {
  * (GATE_EINPUT, "PATH:LINE: ..."; the I/O errors of reading it). */
 int gate_ruleset_load(gate_ruleset **out, const char *path, gate_err *err);
 
+/* Reads and checks a rule file's len bytes at buf, as gate_ruleset_load()
+ * does; name stands for its path in messages. */
+int gate_ruleset_parse(gate_ruleset **out, const char *name, const char *buf, size_t len,
+		       gate_err *err);
+
 void gate_ruleset_free(gate_ruleset *rs);   /* NULL is fine */
 
 /* The setting of rule for a finding about group, container and image; any
