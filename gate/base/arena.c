@@ -109,8 +109,14 @@ void *gate_arena_alloc(gate_arena *a, size_t size, gate_err *err)
 
 char *gate_arena_strndup(gate_arena *a, const char *s, size_t len, gate_err *err)
 {
-	char *copy = bump(a, len + 1, 1, err);
+	char *copy;
 
+	/* checked before the + 1, which wraps for len == SIZE_MAX */
+	if (len >= GATE_ARENA_MAX_OBJECT) {
+		gate_err_set(err, GATE_EVERIFY, "internal: arena string of %zu bytes", len);
+		return NULL;
+	}
+	copy = bump(a, len + 1, 1, err);
 	if (copy)
 		memcpy(copy, s, len);
 	return copy;

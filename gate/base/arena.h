@@ -25,7 +25,8 @@ void gate_arena_free(gate_arena *a);    /* NULL is fine */
 #define GATE_ARENA_MAX_OBJECT 4096u
 void *gate_arena_alloc(gate_arena *a, size_t size, gate_err *err);
 
-/* A NUL-terminated copy of the len bytes at s. */
+/* A NUL-terminated copy of the len bytes at s, or NULL with err set; len
+ * is below GATE_ARENA_MAX_OBJECT. */
 char *gate_arena_strndup(gate_arena *a, const char *s, size_t len, gate_err *err);
 
 #endif

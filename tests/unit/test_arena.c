@@ -18,6 +18,7 @@ int main(void)
 {
 	static unsigned char *obj[OBJECTS];
 	static char *names[OBJECTS];
+	static const char text[GATE_ARENA_MAX_OBJECT];
 	gate_arena *a = NULL;
 	gate_err err = GATE_ERR_INIT;
 	int zeroed = 1, aligned = 1, kept = 1;
@@ -53,6 +54,14 @@ int main(void)
 	CHECK(gate_arena_alloc(a, GATE_ARENA_MAX_OBJECT, &err) != NULL);
 	CHECK(gate_arena_alloc(a, GATE_ARENA_MAX_OBJECT + 1, &err) == NULL);
 	CHECK_HAS(err.msg, "arena object");
+	/* a string's bound leaves room for its NUL; len + 1 must not wrap */
+	gate_err_clear(&err);
+	CHECK(gate_arena_strndup(a, text, GATE_ARENA_MAX_OBJECT - 1, &err) != NULL);
+	CHECK(gate_arena_strndup(a, text, GATE_ARENA_MAX_OBJECT, &err) == NULL);
+	CHECK_HAS(err.msg, "arena string");
+	gate_err_clear(&err);
+	CHECK(gate_arena_strndup(a, text, SIZE_MAX, &err) == NULL);
+	CHECK_HAS(err.msg, "arena string");
 	gate_arena_free(a);
 	gate_arena_free(NULL);
 	return check_done();
