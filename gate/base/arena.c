@@ -11,8 +11,9 @@
 #define LAST_CHUNK_SIZE (1u << 20)
 #define ALIGN alignof(max_align_t)
 
-/* Under ASan, a poisoned gap after each object, so that an overflow into
- * the next is caught as it would be between two mallocs. */
+/* Under ASan, a poisoned gap on each side of every object, the first and
+ * last of a chunk too, so that an overflow into the next object or the
+ * chunk's header is caught as it would be between two mallocs. */
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_ASAN 1
 #elif defined(__has_feature)
@@ -23,8 +24,12 @@
 #ifdef ARENA_ASAN
 #include <sanitizer/asan_interface.h>
 #define REDZONE ALIGN
+/* ASan's shadow granule: a string starting inside one would make the bytes
+ * before it in the granule addressable */
+#define STRING_ALIGN 8u
 #else
 #define REDZONE 0
+#define STRING_ALIGN 1u
 #define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
 #define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
 #endif
@@ -65,17 +70,25 @@ void gate_arena_free(gate_arena *a)
 	free(a);
 }
 
-/* align is a power of two up to ALIGN */
+/* Where an object may start after used bytes of a chunk: past a red zone,
+ * which also keeps the first object of a chunk off the chunk's header. */
+static size_t start_after(size_t used, size_t align)
+{
+	return (used + REDZONE + align - 1) & ~(align - 1);
+}
+
+/* align is a power of two up to ALIGN.  An object fits in top with a red
+ * zone after it too: the rest of a chunk stays poisoned. */
 static void *bump(gate_arena *a, size_t size, size_t align, gate_err *err)
 {
-	size_t start = (a->used + REDZONE + align - 1) & ~(align - 1);
+	size_t start = start_after(a->used, align);
 	void *p;
 
 	if (size > GATE_ARENA_MAX_OBJECT) {
 		gate_err_set(err, GATE_EVERIFY, "internal: arena object of %zu bytes", size);
 		return NULL;
 	}
-	if (!a->top || start > a->cap || a->cap - start < size) {
+	if (!a->top || start > a->cap || a->cap - start < size + REDZONE) {
 		size_t map_size = !a->top ? FIRST_CHUNK_SIZE
 				  : a->top->size < LAST_CHUNK_SIZE ? 2 * a->top->size : LAST_CHUNK_SIZE;
 		/* Zeroed by the kernel, and populated, as a chunk is used
@@ -94,7 +107,7 @@ static void *bump(gate_arena *a, size_t size, size_t align, gate_err *err)
 		a->top = c;
 		a->cap = map_size - sizeof(*c);
 		ASAN_POISON_MEMORY_REGION(c->data, a->cap);
-		start = 0;
+		start = start_after(0, align);
 	}
 	p = a->top->data + start;
 	ASAN_UNPOISON_MEMORY_REGION(p, size);
@@ -109,8 +122,14 @@ void *gate_arena_alloc(gate_arena *a, size_t size, gate_err *err)
 
 char *gate_arena_strndup(gate_arena *a, const char *s, size_t len, gate_err *err)
 {
-	char *copy = bump(a, len + 1, 1, err);
+	char *copy;
 
+	/* checked before the + 1, which wraps for len == SIZE_MAX */
+	if (len >= GATE_ARENA_MAX_OBJECT) {
+		gate_err_set(err, GATE_EVERIFY, "internal: arena string of %zu bytes", len);
+		return NULL;
+	}
+	copy = bump(a, len + 1, STRING_ALIGN, err);
 	if (copy)
 		memcpy(copy, s, len);
 	return copy;

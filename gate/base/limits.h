@@ -23,7 +23,7 @@
  * hashes layers with names far beyond PATH_MAX, so gate does too. */
 #define GATE_MAX_NAME_SIZE        GATE_MAX_PAX_HEADER_SIZE
 #define GATE_MAX_SPARSE_ENTRIES   (1u << 20)      /* sparse map entries of one file */
-/* Inodes of one layer.  Each costs about 250 bytes until the image is
+/* Inodes of one layer.  Each costs about 265 bytes until the image is
  * done, and a few MiB of gzip can describe millions of empty files, so this
  * bounds memory near 1 GiB; real layers have far fewer (a full Debian is
  * ~100k). */

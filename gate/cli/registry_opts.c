@@ -238,7 +238,8 @@ static void *progress_thread(void *arg)
 
 /* One line, written whole while other workers wait, so that lines of
  * parallel layers never interleave:
- *   gate: CMD: IMAGE: layer K of N sha256:BLOB root HEX[ (cached)] */
+ *   gate: CMD: IMAGE: layer K of N sha256:BLOB root HEX[ (cached)]
+ * with K counted from 1. */
 static void on_layer_done(void *ctx, const struct gate_image *img, size_t k)
 {
 	const struct cli_registry *r = ctx;
@@ -249,7 +250,7 @@ static void on_layer_done(void *ctx, const struct gate_image *img, size_t k)
 	flockfile(stderr);
 	fprintf(stderr, "gate: %s: ", r->cmd);
 	gate_put_escaped(stderr, img->name);
-	fprintf(stderr, ": layer %zu of %zu %s root %s%s\n", k, img->layer_count, L->digest, hex,
+	fprintf(stderr, ": layer %zu of %zu %s root %s%s\n", k + 1, img->layer_count, L->digest, hex,
 		L->from_cache ? " (cached)" : "");
 	funlockfile(stderr);
 }

@@ -143,12 +143,14 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
-static int start_helper(gate_verity *v, gate_err *err)
+/* 0, or -1 when there is no second thread to be had (a process at its
+ * thread limit, or short of memory): the caller then hashes alone. */
+static int start_helper(gate_verity *v)
 {
 	struct helper *h = calloc(1, sizeof(*h));
 
 	if (!h)
-		return gate_err_nomem(err);
+		return -1;
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	v->helper = h;
@@ -157,7 +159,7 @@ static int start_helper(gate_verity *v, gate_err *err)
 		pthread_mutex_destroy(&h->mu);
 		pthread_cond_destroy(&h->cv);
 		free(h);
-		return gate_err_set(err, GATE_EVERIFY, "cannot start a thread");
+		return -1;
 	}
 	return 0;
 }
@@ -235,8 +237,21 @@ static void flush(gate_verity *v)
 	collect(v);
 }
 
-/* blk is the next block of the image: staged, and posted with a full batch. */
-static int stage_block(gate_verity *v, uint64_t blk, const void *block, gate_err *err)
+/* Hashes what is staged on this thread and, from now on, each block as it
+ * comes, as without gate_verity_parallel(): the digests are the same. */
+static void serial(gate_verity *v)
+{
+	flush(v);
+	for (int i = 0; i < 2; i++) {
+		free(v->batch[i]);
+		v->batch[i] = NULL;
+	}
+}
+
+/* blk is the next block of the image: staged, and posted with a full batch.
+ * A layer is not refused for want of a thread, as the registry's pool and
+ * the progress line are not: without one, hashing goes on serially. */
+static void stage_block(gate_verity *v, uint64_t blk, const void *block)
 {
 	if (v->batch_n && v->batch_first + v->batch_n != blk)
 		flush(v);
@@ -244,11 +259,11 @@ static int stage_block(gate_verity *v, uint64_t blk, const void *block, gate_err
 		v->batch_first = blk;
 	memcpy(v->batch[v->fill] + v->batch_n++ * BLOCK, block, BLOCK);
 	if (v->batch_n < BATCH_BLOCKS)
-		return 0;
-	if (!v->helper && start_helper(v, err))
-		return -1;
-	post(v);
-	return 0;
+		return;
+	if (!v->helper && start_helper(v))
+		serial(v);
+	else
+		post(v);
 }
 
 int gate_verity_new(gate_verity **out, gate_err *err)
@@ -325,8 +340,7 @@ static int append_block(gate_verity *v, const void *block, gate_err *err)
 	if (reserve(v, blk + 1, err))
 		return -1;
 	if (v->batch[1]) {
-		if (stage_block(v, blk, block, err))
-			return -1;
+		stage_block(v, blk, block);
 	} else {
 		hash_block(v, v->digests + blk * DIGEST, block);
 		mark_written(v, blk, 1);

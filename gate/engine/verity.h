@@ -45,7 +45,8 @@ int gate_verity_put_block(gate_verity *v, uint64_t blk, const void *data, gate_e
  * left of it when the next is full.  For a caller whose other threads are
  * done, such as the ext4 writer's close (a 1 MiB PAX path makes a 2 GiB
  * image of directory blocks there).  The second thread starts only when
- * a first batch fills, and stops in _free. */
+ * a first batch fills, and stops in _free; if it cannot start, what is
+ * staged and the rest of the image are hashed on the caller's thread. */
 int gate_verity_parallel(gate_verity *v, gate_err *err);
 
 /* Bytes appended so far. */

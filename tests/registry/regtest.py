@@ -743,7 +743,8 @@ def s_basic_auth():
     home = os.path.join(TMP, "home")
 
     out, err = expect_hashes(ins + ["-v", "--creds", "%s:%s" % (USER, PASSWORD), ref], BASIC_LAYERS)
-    check("layer 0 of 4 sha256:" in err, "-v said nothing")
+    check(sorted(re.findall(r": layer (\d+) of 4 sha256:", err)) == ["1", "2", "3", "4"],
+          "-v lines, layers counted from 1: %r" % err)
     check(PASSWORD not in out + err and basic.split()[1] not in out + err, "secret printed with -v")
     expect_hashes(ins + ["--creds-stdin", ref], BASIC_LAYERS, stdin=("%s:%s\n" % (USER, PASSWORD)).encode())
     err = expect_fail(ins + ["--creds", "%s:wrong" % USER, ref], 3, "authentication failed")
@@ -1119,15 +1120,16 @@ def s_output():
         check(rc == 0 and len(lines) == len(layers) * runs, "-v: %d lines for %d layers" % (len(lines), len(layers) * runs))
         for img in set(l[0] for l in lines):
             mine = sorted(l[1:] for l in lines if l[0] == img)
-            check(mine == [(k, len(layers), sha256(layers[k]["blob"]), want[k], False) for k in range(len(layers))],
+            check(mine == [(k + 1, len(layers), sha256(layers[k]["blob"]), want[k], False)
+                           for k in range(len(layers))],
                   "-v lines of %s: %r" % (img, mine))
     cache = ["--cache", os.path.join(TMP, "cache")]
     run_gate(cache + [good], cache=True)
     rc, _, err = run_gate(cache + ["-v", good], cache=True)
     check(rc == 0 and [l[5] for l in v_lines(err)] == [True] * len(layers), "-v on a warm cache: %r" % err)
 
-    # A -v line is written as its layer finishes: layer 0's line must come
-    # while layer 1's blob is held back until the test has read it.
+    # A -v line is written as its layer finishes: the first layer's line must
+    # come while the second's blob is held back until the test has read it.
     ev = Hostile()
     two = layers[:2]
     ev.image("held", "v1", two)
@@ -1146,8 +1148,8 @@ def s_output():
     released.set()
     rest = p.stderr.read().decode()
     p.wait(60)
-    check(not held_too_long and first.startswith("gate: hash: %s/held:v1: layer 0 of 2 " % ev.host),
-          "layer 0's -v line came only after the last layer: %r then %r" % (first, rest))
+    check(not held_too_long and first.startswith("gate: hash: %s/held:v1: layer 1 of 2 " % ev.host),
+          "the first layer's -v line came only after the last layer: %r then %r" % (first, rest))
     check(p.returncode == 0 and len(v_lines(first + rest)) == 2, "held run: exit %d, %r" % (p.returncode, rest))
 
     # -q: no progress line even on a terminal, where one is drawn without it;

@@ -4,8 +4,13 @@
  * and both equal a plain dm-verity tree over the whole image kept in
  * memory.  The script of writes mixes what the ext4 writer does: writes
  * of any length, runs of zeros, and whole-block rewrites of blocks that
- * may still be staged, before the helper starts and after.
+ * may still be staged, before the helper starts and after.  Linked with
+ * -Wl,--wrap=pthread_create (tests/engine.cmake), so that the helper can
+ * be refused a thread: the image is then hashed on the caller's alone,
+ * to the same root.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,23 @@
 
 #define BLOCK GATE_VERITY_BLOCK_SIZE
 #define IMAGE_BLOCKS 3000u              /* > 10 batches of the helper */
+
+/* pthread_create fails with EAGAIN while refuse_threads is set. */
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+			  void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+			  void *arg);
+static int refuse_threads, refused;
+
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+			  void *arg)
+{
+	if (refuse_threads) {
+		refused++;
+		return EAGAIN;
+	}
+	return __real_pthread_create(t, attr, fn, arg);
+}
 
 enum op { WRITE, ZERO, PUT };
 
@@ -162,6 +184,10 @@ int main(void)
 		CHECK_MSG(!memcmp(serial, want, 32), "serial root differs from the plain tree");
 	if (!run(parallel, s, n, 1))
 		CHECK_MSG(!memcmp(parallel, want, 32), "parallel root differs from the plain tree");
+	refuse_threads = 1;
+	if (!run(parallel, s, n, 1))
+		CHECK_MSG(!memcmp(parallel, serial, 32), "root without a thread differs from the serial one");
+	CHECK_MSG(refused == 1, "the helper was refused a thread %d times, not once", refused);
 	free(image);
 	free(s);
 	return check_done();
