@@ -34,8 +34,10 @@ class Obj(dict):
     pos = (0, 0)
 
 
-def parse_json(text):
-    """text as Python values, objects as Obj; lines end at LF, CRLF or CR."""
+def text_positions(text):
+    """A function from an index into text (code points) to its 1-based
+    (line, column); lines end at LF, CRLF or CR only, as editors, GitHub
+    and grep count them."""
     starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
 
     def pos(i):
@@ -47,6 +49,12 @@ def parse_json(text):
             else:
                 hi = mid - 1
         return lo + 1, i - starts[lo] + 1
+    return pos
+
+
+def parse_json(text):
+    """text as Python values, objects as Obj."""
+    pos = text_positions(text)
 
     dec = json.JSONDecoder()
     ws = re.compile(r"[ \t\r\n]*")
@@ -123,12 +131,16 @@ def want_json(doc):
 
 
 class PosLoader(yaml.SafeLoader):
-    """SafeLoader (pure Python) making mappings into Obj with their start mark."""
+    """SafeLoader (pure Python) making mappings into Obj with their start
+    mark.  PyYAML, as libyaml, also breaks lines at NEL, LS and PS (YAML
+    1.1): the mark's index into the text is turned into a line and column
+    here instead."""
+    pos = None
 
 
 def _mapping(loader, node):
     o = Obj(loader.construct_mapping(node, deep=True))
-    o.pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+    o.pos = loader.pos(node.start_mark.index)
     return o
 
 
@@ -137,7 +149,8 @@ PosLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mappi
 
 def want_yaml(text):
     out = []
-    for doc in yaml.load_all(text, Loader=PosLoader):
+    loader = type("TextLoader", (PosLoader,), {"pos": staticmethod(text_positions(text))})
+    for doc in yaml.load_all(text, Loader=loader):
         if not isinstance(doc, dict):
             continue
         kind = doc.get("kind")
@@ -157,7 +170,8 @@ def dump(exe, path, stdin=None, params=None):
     if r.returncode:
         raise RuntimeError("%s: %s" % (path, r.stderr.decode().strip()))
     got = []
-    for line in r.stdout.decode().splitlines():
+    # Names may hold LS or PS, where str.splitlines() would split too.
+    for line in r.stdout.decode().split("\n")[:-1]:
         what, l, c = line.split(" ", 3)[:3]
         if what == "group":
             got.append(((int(l), int(c)), []))
@@ -242,6 +256,7 @@ INPUTS = [
     ("templates", "deployed.json"),
     ("templates", "aci.yaml"),
     ("templates", "k8s.yaml"),
+    ("templates", "aci-line-separators.yaml"),
 ]
 
 
