@@ -9,7 +9,8 @@
 #                     Kubernetes YAML, YAML with NEL, LS and PS, lines
 #                     counted from the index), each also with CRLF endings
 #                     and from stdin, with a parameters file, and a
-#                     container a variable builds (0:0), against
+#                     container a variable builds and YAML containers
+#                     an alias places (0:0), against
 #                     positions Python finds on its own
 gate_add_unit_test(input.json_pos SOURCES input/test_json_pos.c
                    LIBS gate_input PkgConfig::JANSSON)

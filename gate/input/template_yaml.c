@@ -142,6 +142,7 @@ struct anchor {
 	char *name;
 	json_t *value;
 	size_t nodes, bytes;
+	bool aliased;           /* its mappings' positions are forgotten */
 };
 
 struct frame {
@@ -290,6 +291,31 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 	return place(b, v);
 }
 
+/* An alias places its anchor's very value again, and positions are
+ * known by address: a mapping there could not say which of its places
+ * it stands for, so it says none, and reports take the group's line, as
+ * for a container an ARM expression builds.  Depth is bounded: v was
+ * built under GATE_MAX_NESTING_DEPTH. */
+static int forget_positions(struct builder *b, json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (json_is_object(v)) {
+		if (gate_json_pos_set(b->pos, v, (struct gate_text_pos){ 0, 0 }, b->err))
+			return -1;
+		json_object_foreach(v, key, m)
+			if (forget_positions(b, m))
+				return -1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			if (forget_positions(b, m))
+				return -1;
+	}
+	return 0;
+}
+
 static int on_alias(struct builder *b, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
@@ -304,6 +330,10 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 		return at(b, ev->start_mark, "an alias as a mapping key", NULL);
 	if (count_nodes(b, b->anchors[i].nodes, b->anchors[i].bytes, ev->start_mark))
 		return -1;
+	/* Once per anchor: its value does not change after its definition. */
+	if (b->pos && !b->anchors[i].aliased && forget_positions(b, b->anchors[i].value))
+		return -1;
+	b->anchors[i].aliased = true;
 	return place(b, json_incref(b->anchors[i].value));
 }
 

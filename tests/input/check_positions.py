@@ -8,8 +8,8 @@ pure-Python composer (SafeLoader, not libyaml), whose mapping nodes carry
 a start mark.  Each input is checked as it is, with CRLF line endings,
 and read from stdin; a generated languageVersion 2.0 template (resources
 in an object) and a generated one-line template are checked too, a
-template with its parameters file, and a container a variable builds
-(no position: 0:0).
+template with its parameters file, a container a variable builds and
+YAML containers an alias places (no position: 0:0).
 
 Usage: check_positions.py --dump DUMP_POSITIONS --fixtures DIR --out DIR
 """
@@ -245,6 +245,30 @@ def check_expression_built(exe, out, problems):
     return 2
 
 
+def check_aliases(exe, out, problems):
+    """An alias places its anchor's very value again, which gate keeps by
+    address: a container an alias names, or whose anchor one names, has
+    no position (0:0: reports take its group's line).  An anchor no alias
+    names keeps its own."""
+    text = ("name: aliases\n"
+            "properties:\n"
+            "  containers:\n"
+            "  - &c\n"
+            "    name: one\n"
+            "    properties: {image: x.io/a:1}\n"
+            "  - &t {name: two, properties: {image: x.io/b:1}}\n"
+            "  - *c\n")
+    path = os.path.join(out, "aliases.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    g = want_yaml(text)[0]
+    want = [(g[0], [(0, 0), g[1][1], (0, 0)])]
+    got = dump(exe, path)
+    if got != want or g[1][1] != (7, 5):
+        problems.append("aliases.yaml: gate says %s, want %s" % (got, want))
+    return 3
+
+
 CLEANROOM = "Azure__azure-cleanroom__src__tools__aci-to-k8s__samples__sample-template.json"
 INPUTS = [
     ("samples", "real-world", CLEANROOM),
@@ -278,6 +302,7 @@ def main():
     checked += check_one(a.dump, "expressions.json -p", tmpl, problems,
                          params=os.path.join(a.fixtures, "templates", "expressions.parameters.json"))
     checked += check_expression_built(a.dump, a.out, problems)
+    checked += check_aliases(a.dump, a.out, problems)
     # The checker must be able to fail: one line off is seen.
     want = expected(paths[0], open(paths[0], "rb").read())
     want[0][1][0] = (want[0][1][0][0] + 1, want[0][1][0][1])
