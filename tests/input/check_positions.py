@@ -14,6 +14,7 @@ YAML containers an alias places (no position: 0:0).
 Usage: check_positions.py --dump DUMP_POSITIONS --fixtures DIR --out DIR
 """
 import argparse
+import functools
 import json
 import os
 import re
@@ -133,14 +134,18 @@ def want_json(doc):
 class PosLoader(yaml.SafeLoader):
     """SafeLoader (pure Python) making mappings into Obj with their start
     mark.  PyYAML, as libyaml, also breaks lines at NEL, LS and PS (YAML
-    1.1): the mark's index into the text is turned into a line and column
-    here instead."""
-    pos = None
+    1.1): the mark's index into the text (a str: the mark holds it) is
+    turned into a line and column here instead."""
+
+
+@functools.lru_cache(maxsize=4)
+def _positions_in(text):
+    return text_positions(text)
 
 
 def _mapping(loader, node):
     o = Obj(loader.construct_mapping(node, deep=True))
-    o.pos = loader.pos(node.start_mark.index)
+    o.pos = _positions_in(node.start_mark.buffer)(node.start_mark.index)
     return o
 
 
@@ -149,8 +154,7 @@ PosLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mappi
 
 def want_yaml(text):
     out = []
-    loader = type("TextLoader", (PosLoader,), {"pos": staticmethod(text_positions(text))})
-    for doc in yaml.load_all(text, Loader=loader):
+    for doc in yaml.load_all(text, Loader=PosLoader):
         if not isinstance(doc, dict):
             continue
         kind = doc.get("kind")
