@@ -2,12 +2,15 @@
 # SARIF locations), label unit:
 #   input.json_pos    test_json_pos: the JSON position index on small texts
 #                     (strings with braces, escapes, CRLF, lone CR, UTF-8
-#                     columns, a text that does not match its tree)
+#                     columns, a text that does not match its tree, nor
+#                     its members per object)
 #   input.positions   check_positions.py: dump_positions on real templates
 #                     (ARM, nested deployment, deployed JSON, ACI and
-#                     Kubernetes YAML), each also with CRLF line endings
+#                     Kubernetes YAML, YAML with NEL, LS and PS, lines
+#                     counted from the index), each also with CRLF endings
 #                     and from stdin, with a parameters file, and a
-#                     container a variable builds (0:0), against
+#                     container a variable builds and YAML containers
+#                     an alias places (0:0), against
 #                     positions Python finds on its own
 gate_add_unit_test(input.json_pos SOURCES input/test_json_pos.c
                    LIBS gate_input PkgConfig::JANSSON)

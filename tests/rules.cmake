@@ -3,7 +3,8 @@
 #                  line, scopes, image globs, each rule-set rule, rules list
 #   rules.reports  test_reports writes SARIF, JUnit and JSON of hand-built
 #                  reports; check_reports.py validates SARIF against the
-#                  official 2.1.0 schema and JUnit by structure
+#                  official 2.1.0 schema and JUnit by structure, and the
+#                  uri of a file name that is not UTF-8 (a%FFb.json)
 add_executable(test_rules rules/test_rules.c)
 target_link_libraries(test_rules PRIVATE gate_report gate_verify gate_flags)
 add_test(NAME rules.unit COMMAND test_rules ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR})

@@ -1,5 +1,6 @@
 # The guest's admission rules (issue 8), label unit:
-#   verify.unit        the RE2 shim, layer matching, the User parser
+#   verify.unit        the RE2 shim, layer matching, the User parser, and
+#                      findings keep a file name that is not UTF-8 as given
 #   verify.admit.NAME  one per fixtures/verify/admit/NAME.json, each with its
 #                      tampered twins (test_admit.c says the format)
 add_executable(test_verify verify/test_verify.c)

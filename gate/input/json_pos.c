@@ -3,6 +3,12 @@
 
 #include <jansson.h>
 
+/* The scan pairs objects with the text by member order, which jansson
+ * keeps as inserted only since 2.8. */
+#if JANSSON_VERSION_HEX < 0x020800
+#error "jansson 2.8 or later is needed: objects must keep their members in insertion order"
+#endif
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -94,13 +100,62 @@ struct gate_text_pos gate_json_pos_get(const gate_json_pos *p, const json_t *v)
 	return find(p->slots, p->cap, v)->at;
 }
 
-/* The position of each '{' outside strings, in text order.  A line ends
- * at LF, CR LF or a lone CR, as libyaml and editors count them; JSON
- * allows breaks only between tokens, but any byte is taken here. */
-static int scan_objects(struct gate_text_pos **out, size_t *n, const char *buf, size_t len,
-			gate_err *err)
+/* An object of the text: where its '{' is and how many members it has,
+ * counted by the ':' directly inside it. */
+struct text_object {
+	struct gate_text_pos at;
+	size_t members;
+};
+
+/* Which objects of out enclose the scan, innermost last; NOT_OBJECT for
+ * an array. */
+#define NOT_OBJECT SIZE_MAX
+
+struct scan {
+	struct text_object *objects;
+	size_t objects_count;
+	size_t *open;
+	size_t open_count;
+};
+
+static int scan_open(struct scan *s, struct gate_text_pos at, bool object, gate_err *err)
 {
-	struct gate_text_pos at = { 1, 1 }, *slot;
+	struct text_object *o;
+	size_t *slot;
+
+	if (!(slot = gate_array_push(&s->open, &s->open_count, sizeof(*slot), err)))
+		return -1;
+	*slot = object ? s->objects_count : NOT_OBJECT;
+	if (!object)
+		return 0;
+	if (!(o = gate_array_push(&s->objects, &s->objects_count, sizeof(*o), err)))
+		return -1;
+	o->at = at;
+	o->members = 0;
+	return 0;
+}
+
+/* Outside strings: opens and closes objects and arrays, and counts the
+ * innermost open object's members. */
+static int scan_token(struct scan *s, unsigned char c, struct gate_text_pos at, gate_err *err)
+{
+	size_t top = s->open_count ? s->open[s->open_count - 1] : NOT_OBJECT;
+
+	if (c == '{' || c == '[')
+		return scan_open(s, at, c == '{', err);
+	if ((c == '}' || c == ']') && s->open_count)
+		s->open_count--;
+	else if (c == ':' && top != NOT_OBJECT)
+		s->objects[top].members++;
+	return 0;
+}
+
+/* Each object outside strings, in text order.  A line ends at LF, CR LF
+ * or a lone CR, as libyaml and editors count them; JSON allows breaks
+ * only between tokens, but any byte is taken here. */
+static int scan_objects(struct scan *s, const char *buf, size_t len, gate_err *err)
+{
+	struct gate_text_pos at = { 1, 1 };
 	bool in_string = false, escaped = false;
 	size_t i;
 
@@ -119,10 +174,8 @@ static int scan_objects(struct gate_text_pos **out, size_t *n, const char *buf, 
 			in_string = c != '"';
 		} else if (c == '"') {
 			in_string = true;
-		} else if (c == '{') {
-			if (!(slot = gate_array_push(out, n, sizeof(*slot), err)))
-				return -1;
-			*slot = at;
+		} else if (scan_token(s, c, at, err)) {
+			return -1;
 		}
 		/* UTF-8 continuation bytes continue a code point. */
 		if ((c & 0xc0) != 0x80)
@@ -200,23 +253,39 @@ static int walk_objects(struct walk *w, json_t *root, gate_err *err)
 	return 0;
 }
 
+/* Whether the text's objects are the tree's, one for one and each with
+ * as many members. */
+static bool same_objects(const struct scan *s, const struct walk *w)
+{
+	size_t i;
+
+	if (s->objects_count != w->objects_count)
+		return false;
+	for (i = 0; i < s->objects_count; i++)
+		if (s->objects[i].members != json_object_size(w->objects[i]))
+			return false;
+	return true;
+}
+
 int gate_json_pos_scan(gate_json_pos *p, json_t *root, const char *buf, size_t len, gate_err *err)
 {
-	struct gate_text_pos *at = NULL;
+	struct scan s = { 0 };
 	struct walk w = { 0 };
-	size_t at_count = 0, i;
+	size_t i;
 	int rc;
 
 	/* Lines and columns of a longer text would not fit; gate reads no
 	 * more than GATE_MAX_TEMPLATE_SIZE. */
 	if (len >= UINT_MAX)
 		return 0;
-	rc = scan_objects(&at, &at_count, buf, len, err) || walk_objects(&w, root, err) ? -1 : 0;
+	rc = scan_objects(&s, buf, len, err) || walk_objects(&w, root, err) ? -1 : 0;
 	/* Unless they pair up one to one, every position would be suspect. */
-	for (i = 0; !rc && at_count == w.objects_count && i < at_count; i++)
-		rc = gate_json_pos_set(p, w.objects[i], at[i], err);
+	if (!rc && same_objects(&s, &w))
+		for (i = 0; !rc && i < s.objects_count; i++)
+			rc = gate_json_pos_set(p, w.objects[i], s.objects[i].at, err);
 	free(w.frames);
 	free(w.objects);
-	free(at);
+	free(s.objects);
+	free(s.open);
 	return rc;
 }

@@ -11,7 +11,7 @@
  * same bytes again and finds each '{' outside strings: in the text they
  * come in the order a pre-order walk of the parsed tree meets objects
  * (jansson keeps members in insertion order since 2.8), so the n-th '{'
- * is the n-th object met.  The YAML reader records its mappings itself,
+ * is the n-th object met, and has as many members.  The YAML reader records its mappings itself,
  * as libyaml marks them.
  */
 #ifndef GATE_JSON_POS_H
@@ -38,9 +38,11 @@ int gate_json_pos_set(gate_json_pos *p, const struct json_t *v, struct gate_text
 		      gate_err *err);
 
 /* Records the position of every object of root, which jansson parsed
- * from exactly buf[0..len).  Reads no byte past len.  Should the text
- * and the tree not match object for object, records nothing: positions
- * stay unknown rather than wrong.  Returns 0, or -1 with err set (out of
+ * from exactly buf[0..len) with JSON_REJECT_DUPLICATES: without it a
+ * repeated key leaves the object one member short of its text (then
+ * nothing is recorded).  Reads no byte past len.  Should the text and
+ * the tree not match object for object, each with as many members,
+ * records nothing: positions stay unknown rather than wrong.  Returns 0, or -1 with err set (out of
  * memory). */
 int gate_json_pos_scan(gate_json_pos *p, struct json_t *root, const char *buf, size_t len,
 		       gate_err *err);

@@ -176,7 +176,8 @@ struct gate_container {
 	bool is_sidecar;
 	/* Where its object starts in the model's file, 1-based, the column in
 	 * code points (input/json_pos.h); 0: not in the text (an expression
-	 * built it). */
+	 * built it) or in it more than once (a YAML anchor that an alias
+	 * places again). */
 	unsigned line, column;
 };
 

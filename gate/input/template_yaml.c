@@ -28,11 +28,67 @@ static const struct workload {
 	{ "CronJob", { "spec", "jobTemplate", "spec", "template" } },
 };
 
-static int at(gate_err *err, yaml_mark_t mark, const char *msg, const char *detail)
+/*
+ * libyaml reads YAML 1.1, which also breaks lines at NEL (U+0085), LS
+ * (U+2028) and PS (U+2029); editors, GitHub and grep break them only at
+ * LF, CR LF and a lone CR.  A text holding any of the three is counted
+ * again from each mark's index, which is in code points (libyaml 0.2.5),
+ * past a byte order mark.  Marks come in document order, so the cursor
+ * only moves forward, from the start again when asked for an earlier one.
+ */
+struct lines {
+	const unsigned char *text;
+	size_t len;
+	bool recount;
+	size_t index, off;          /* the cursor, in code points and bytes */
+	struct gate_text_pos at;    /* where the cursor is */
+};
+
+static void lines_init(struct lines *l, const char *buf, size_t len)
 {
-	return gate_err_set(err, GATE_EINPUT, "line %zu, column %zu: %s%s%s", mark.line + 1,
-			    mark.column + 1, msg, detail ? " " : "", detail ? detail : "");
+	const unsigned char *t = (const unsigned char *)buf;
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	l->at = (struct gate_text_pos){ 1, 1 };
+	/* libyaml converts UTF-16 (told by its byte order mark) first. */
+	if (len >= 2 && ((t[0] == 0xfe && t[1] == 0xff) || (t[0] == 0xff && t[1] == 0xfe)))
+		return;
+	if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3)) {
+		t += 3;
+		len -= 3;
+	}
+	l->text = t;
+	l->len = len;
+	for (i = 0; i + 1 < len && !l->recount; i++)
+		l->recount = (t[i] == 0xc2 && t[i + 1] == 0x85) ||
+			     (i + 2 < len && t[i] == 0xe2 && t[i + 1] == 0x80 &&
+			      (t[i + 2] == 0xa8 || t[i + 2] == 0xa9));
 }
+
+static struct gate_text_pos text_pos(struct lines *l, yaml_mark_t mark)
+{
+	if (!l->recount)
+		return (struct gate_text_pos){ (unsigned)mark.line + 1, (unsigned)mark.column + 1 };
+	if (mark.index < l->index) {
+		l->index = l->off = 0;
+		l->at = (struct gate_text_pos){ 1, 1 };
+	}
+	for (; l->index < mark.index && l->off < l->len; l->index++) {
+		unsigned char c = l->text[l->off];
+
+		if (c == '\r' || (c == '\n' && !(l->off && l->text[l->off - 1] == '\r')))
+			l->at = (struct gate_text_pos){ l->at.line + 1, 1 };
+		else if (c != '\n')
+			l->at.column++;
+		/* libyaml has checked the UTF-8 before it marks past it. */
+		l->off += c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	}
+	return l->at;
+}
+
+struct builder;
+static int at(struct builder *b, yaml_mark_t mark, const char *msg, const char *detail);
 
 static bool matches(const char *s, size_t n, const char *const *words)
 {
@@ -44,7 +100,7 @@ static bool matches(const char *s, size_t n, const char *const *words)
 
 /* YAML 1.2 core schema for plain scalars: null, booleans and decimal
  * integers; everything else, and every quoted scalar, is a string. */
-static json_t *scalar(const yaml_event_t *ev, gate_err *err)
+static json_t *scalar(struct builder *b, const yaml_event_t *ev)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
 	static const char *const trues[] = { "true", "True", "TRUE", NULL };
@@ -66,11 +122,11 @@ static json_t *scalar(const yaml_event_t *ev, gate_err *err)
 			return json_integer(strtoll(s, NULL, 10));
 	}
 	if (memchr(s, '\0', len)) {
-		at(err, ev->start_mark, "NUL character in a scalar", NULL);
+		at(b, ev->start_mark, "NUL character in a scalar", NULL);
 		return NULL;
 	}
 	if (!(v = json_stringn(s, len)))
-		at(err, ev->start_mark, "scalar is not valid UTF-8", NULL);
+		at(b, ev->start_mark, "scalar is not valid UTF-8", NULL);
 	return v;
 }
 
@@ -86,6 +142,7 @@ struct anchor {
 	char *name;
 	json_t *value;
 	size_t nodes, bytes;
+	bool aliased;           /* its mappings' positions are forgotten */
 };
 
 struct frame {
@@ -106,8 +163,17 @@ struct builder {
 	size_t bytes, max_bytes;        /* scalar bytes after aliases expand, and the bound */
 	json_t *root;
 	gate_json_pos *pos;     /* where the document's mappings start */
+	struct lines lines;
 	gate_err *err;
 };
+
+static int at(struct builder *b, yaml_mark_t mark, const char *msg, const char *detail)
+{
+	struct gate_text_pos p = text_pos(&b->lines, mark);
+
+	return gate_err_set(b->err, GATE_EINPUT, "line %u, column %u: %s%s%s", p.line, p.column,
+			    msg, detail ? " " : "", detail ? detail : "");
+}
 
 static void builder_reset(struct builder *b)
 {
@@ -140,11 +206,11 @@ static int count_nodes(struct builder *b, size_t n, size_t bytes, yaml_mark_t ma
 	char msg[96];
 
 	if (n > GATE_MAX_YAML_NODES - b->nodes)
-		return at(b->err, mark, "more YAML nodes than the limit after aliases expand", NULL);
+		return at(b, mark, "more YAML nodes than the limit after aliases expand", NULL);
 	if (bytes > b->max_bytes - b->bytes) {
 		snprintf(msg, sizeof(msg), "input expands too much: aliases materialise more "
 			 "than %zu bytes", b->max_bytes);
-		return at(b->err, mark, msg, NULL);
+		return at(b, mark, msg, NULL);
 	}
 	b->nodes += n;
 	b->bytes += bytes;
@@ -188,10 +254,10 @@ static int place(struct builder *b, json_t *v)
 	/* Duplicate keys: each YAML reader keeps a different one. */
 	if (json_object_get(f->value, f->key)) {
 		json_decref(v);
-		return at(b->err, f->key_mark, "duplicate key", f->key);
+		return at(b, f->key_mark, "duplicate key", f->key);
 	}
 	if (json_object_set_new(f->value, f->key, v))
-		return at(b->err, f->key_mark, "key is not valid UTF-8", NULL);
+		return at(b, f->key_mark, "key is not valid UTF-8", NULL);
 	free(f->key);
 	f->key = NULL;
 	return 0;
@@ -212,17 +278,42 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
 		return -1;
 	if (wants_key(b)) {
 		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
-			return at(b->err, ev->start_mark, "NUL character in a key", NULL);
+			return at(b, ev->start_mark, "NUL character in a key", NULL);
 		b->stack[b->depth - 1].key_mark = ev->start_mark;
 		b->stack[b->depth - 1].key = strndup((const char *)ev->data.scalar.value,
 						     ev->data.scalar.length);
 		return b->stack[b->depth - 1].key ? 0 : gate_err_nomem(b->err);
 	}
-	if (!(v = scalar(ev, b->err)) || remember(b, anchor, v, 1, ev->data.scalar.length)) {
+	if (!(v = scalar(b, ev)) || remember(b, anchor, v, 1, ev->data.scalar.length)) {
 		json_decref(v);
 		return -1;
 	}
 	return place(b, v);
+}
+
+/* An alias places its anchor's very value again, and positions are
+ * known by address: a mapping there could not say which of its places
+ * it stands for, so it says none, and reports take the group's line, as
+ * for a container an ARM expression builds.  Depth is bounded: v was
+ * built under GATE_MAX_NESTING_DEPTH. */
+static int forget_positions(struct builder *b, json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (json_is_object(v)) {
+		if (gate_json_pos_set(b->pos, v, (struct gate_text_pos){ 0, 0 }, b->err))
+			return -1;
+		json_object_foreach(v, key, m)
+			if (forget_positions(b, m))
+				return -1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			if (forget_positions(b, m))
+				return -1;
+	}
+	return 0;
 }
 
 static int on_alias(struct builder *b, const yaml_event_t *ev)
@@ -233,12 +324,16 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 
 	/* The latest definition of a name wins. */
 	if (!index)
-		return at(b->err, ev->start_mark, "undefined alias", name);
+		return at(b, ev->start_mark, "undefined alias", name);
 	i = (size_t)json_integer_value(index);
 	if (wants_key(b))
-		return at(b->err, ev->start_mark, "an alias as a mapping key", NULL);
+		return at(b, ev->start_mark, "an alias as a mapping key", NULL);
 	if (count_nodes(b, b->anchors[i].nodes, b->anchors[i].bytes, ev->start_mark))
 		return -1;
+	/* Once per anchor: its value does not change after its definition. */
+	if (b->pos && !b->anchors[i].aliased && forget_positions(b, b->anchors[i].value))
+		return -1;
+	b->anchors[i].aliased = true;
 	return place(b, json_incref(b->anchors[i].value));
 }
 
@@ -250,11 +345,11 @@ static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const 
 		return gate_err_nomem(b->err);
 	if (wants_key(b)) {
 		json_decref(v);
-		return at(b->err, ev->start_mark, "a mapping key is not a scalar", NULL);
+		return at(b, ev->start_mark, "a mapping key is not a scalar", NULL);
 	}
 	if (b->depth == GATE_MAX_NESTING_DEPTH) {
 		json_decref(v);
-		return at(b->err, ev->start_mark, "nested too deeply", NULL);
+		return at(b, ev->start_mark, "nested too deeply", NULL);
 	}
 	if (count_nodes(b, 1, 0, ev->start_mark)) {
 		json_decref(v);
@@ -267,9 +362,7 @@ static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const 
 	 * either at the anchor or tag before it. */
 	if (json_is_object(v) &&
 	    ((!b->pos && gate_json_pos_new(&b->pos, b->err)) ||
-	     gate_json_pos_set(b->pos, v, (struct gate_text_pos){ ev->start_mark.line + 1,
-								   ev->start_mark.column + 1 },
-			       b->err)))
+	     gate_json_pos_set(b->pos, v, text_pos(&b->lines, ev->start_mark), b->err)))
 		return -1;
 	f->nodes_before = b->nodes - 1;
 	f->bytes_before = b->bytes;
@@ -418,10 +511,11 @@ int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 
 	if (!yaml_parser_initialize(&parser))
 		return gate_err_nomem(err);
+	lines_init(&b.lines, buf, len);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (!rc && !end) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = at(err, parser.problem_mark, parser.problem ? parser.problem : "malformed YAML",
+			rc = at(&b, parser.problem_mark, parser.problem ? parser.problem : "malformed YAML",
 				parser.context);
 			break;
 		}
@@ -429,7 +523,7 @@ int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 		/* The document's line is where its first node starts. */
 		if (!line && (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_MAPPING_START_EVENT ||
 			      ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_ALIAS_EVENT))
-			line = ev.start_mark.line + 1;
+			line = text_pos(&b.lines, ev.start_mark).line;
 		rc = on_event(&b, &ev, &done);
 		yaml_event_delete(&ev);
 		if (!rc && done) {

@@ -106,7 +106,8 @@ static json_t *region_json(const struct gate_finding *fd)
 static json_t *location_json(const struct gate_finding *fd)
 {
 	json_t *loc, *logical = NULL, *region = region_json(fd);
-	char *uri = uri_of(fd->file);
+	/* The path as named: its UTF-8 rendering would name another file. */
+	char *uri = uri_of(fd->path ? fd->path : fd->file);
 	char *fqn = NULL;
 
 	if (!uri || (fd->line && !region)) {

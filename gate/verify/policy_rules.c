@@ -37,6 +37,7 @@ int gate_verify_add_finding(struct gate_verify_report *r, const struct gate_find
 		f->message = NULL;
 	if (!f->message || !f->details ||
 	    (at->file && !(f->file = gate_strdup(at->file, err))) ||
+	    (at->file && !(f->path = gate_strdup(at->path ? at->path : at->file, err))) ||
 	    (at->group && !(f->group = gate_strdup(at->group, err))) ||
 	    (at->container && !(f->container = gate_strdup(at->container, err))) ||
 	    (at->image && !(f->image = gate_strdup(at->image, err))))
@@ -219,10 +220,10 @@ static int check_hostdata(struct gate_verify_report *r, struct gate_finding_at *
 				       actual ? actual : "absent (no policy)", pin->hostdata);
 }
 
-int gate_policy_rules_check(struct gate_verify_report *r, const char *file,
+int gate_policy_rules_check(struct gate_verify_report *r, const char *file, const char *path,
 			    const struct gate_group *g, const gate_ruleset *rs, gate_err *err)
 {
-	struct gate_finding_at at = { file, gate_group_label(g), NULL, NULL, 0, 0 };
+	struct gate_finding_at at = { file, gate_group_label(g), NULL, NULL, 0, 0, path };
 	size_t i;
 
 	for (i = 0; i < g->containers_count; i++) {

@@ -26,6 +26,7 @@ struct gate_finding_at {
 	const char *container;
 	const char *image;
 	unsigned line, column;
+	const char *path;           /* file as named, any bytes; NULL: file */
 };
 
 /* Appends a finding of rule at severity to r, with its message from fmt;
@@ -44,7 +45,8 @@ void gate_verify_place(unsigned *line, unsigned *column, const struct gate_group
 /* The group's name in reports: its name, else where it is in the file. */
 const char *gate_group_label(const struct gate_group *g);
 
-/* Appends to r the findings of the rule-set rules about group g of file:
+/* Appends to r the findings of the rule-set rules about group g of file
+ * (path: as named, see struct gate_finding_at):
  *   image.registry_allowlist  each container image outside `allow`
  *   image.digest_pinned       each container image named by tag, but `except`
  *   policy.allow_elevated     each policy container with allow_elevated
@@ -60,7 +62,7 @@ const char *gate_group_label(const struct gate_group *g);
  * allowed or pinned, so it is reported.  rs NULL: every one of these rules
  * is off by default, so nothing is added.  Returns 0, or -1 with err set
  * (out of memory). */
-int gate_policy_rules_check(struct gate_verify_report *r, const char *file,
+int gate_policy_rules_check(struct gate_verify_report *r, const char *file, const char *path,
 			    const struct gate_group *g, const gate_ruleset *rs, gate_err *err);
 
 #endif

@@ -41,6 +41,7 @@
 /* Where a finding or a container belongs. */
 struct scope {
 	const char *file;
+	const char *path;           /* file as named, any bytes */
 	const struct gate_group *group;
 	const struct gate_container *container;
 };
@@ -105,7 +106,7 @@ static int add_finding(struct run *run, const struct scope *at, enum gate_rule r
 	const struct gate_container *c = at->container;
 	struct gate_finding_at where = {
 		at->file, at->group ? gate_group_label(at->group) : NULL,
-		c ? c->name : NULL, c ? c->image : NULL, 0, 0,
+		c ? c->name : NULL, c ? c->image : NULL, 0, 0, at->path,
 	};
 	enum gate_severity sev = gate_ruleset_severity(run->opts->ruleset, rule, where.group,
 						       where.container, where.image);
@@ -811,10 +812,11 @@ static void apply_deny_findings(struct run *run, const struct scope *at, size_t 
 	}
 }
 
-static int judge_group(struct run *run, const char *file, const struct gate_group *g, gate_err *err)
+static int judge_group(struct run *run, const char *file, const char *path,
+		       const struct gate_group *g, gate_err *err)
 {
 	struct gate_verify_report *r = run->r;
-	struct scope at = { file, g, NULL };
+	struct scope at = { file, path, g, NULL };
 	struct gate_verify_group *vg;
 	size_t i;
 	int group_denied;
@@ -866,7 +868,7 @@ static int judge_group(struct run *run, const char *file, const struct gate_grou
 	at.container = NULL;
 	if (unmatched_policy_containers(run, &at, err))
 		return -1;
-	return gate_policy_rules_check(run->r, file, g, run->opts->ruleset, err);
+	return gate_policy_rules_check(run->r, file, path, g, run->opts->ruleset, err);
 }
 
 /* ---- the run ---- */
@@ -940,7 +942,7 @@ int gate_verify_run(struct gate_verify_report *out, const struct gate_model *mod
 	for (m = 0; m < n; m++)
 		for (g = 0; g < models[m].groups_count; g++)
 			if (gate_shard_has_group(opts, models[m].file, &models[m].groups[g]) &&
-			    judge_group(&run, files[m], &models[m].groups[g], err))
+			    judge_group(&run, files[m], models[m].file, &models[m].groups[g], err))
 				goto done;
 	out->result = result_of(out);
 	rc = 0;
@@ -989,6 +991,7 @@ void gate_verify_report_free(struct gate_verify_report *r)
 		struct gate_finding *f = &r->findings[i];
 
 		free(f->file);
+		free(f->path);
 		free(f->group);
 		free(f->container);
 		free(f->image);

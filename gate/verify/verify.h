@@ -95,7 +95,8 @@ const char *gate_severity_name(enum gate_severity s);   /* "deny", "warn", "off"
 struct gate_finding {
 	enum gate_rule rule;
 	enum gate_severity severity;
-	char *file;                 /* the input it came from */
+	char *file;                 /* the input it came from, as UTF-8 (gate_utf8_dup) */
+	char *path;                 /* the same as named, any bytes: for URIs */
 	char *group;                /* NULL for findings about a whole input */
 	char *container;            /* NULL for findings about a whole group */
 	char *image;

@@ -8,12 +8,13 @@ pure-Python composer (SafeLoader, not libyaml), whose mapping nodes carry
 a start mark.  Each input is checked as it is, with CRLF line endings,
 and read from stdin; a generated languageVersion 2.0 template (resources
 in an object) and a generated one-line template are checked too, a
-template with its parameters file, and a container a variable builds
-(no position: 0:0).
+template with its parameters file, a container a variable builds and
+YAML containers an alias places (no position: 0:0).
 
 Usage: check_positions.py --dump DUMP_POSITIONS --fixtures DIR --out DIR
 """
 import argparse
+import functools
 import json
 import os
 import re
@@ -34,8 +35,10 @@ class Obj(dict):
     pos = (0, 0)
 
 
-def parse_json(text):
-    """text as Python values, objects as Obj; lines end at LF, CRLF or CR."""
+def text_positions(text):
+    """A function from an index into text (code points) to its 1-based
+    (line, column); lines end at LF, CRLF or CR only, as editors, GitHub
+    and grep count them."""
     starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
 
     def pos(i):
@@ -47,6 +50,12 @@ def parse_json(text):
             else:
                 hi = mid - 1
         return lo + 1, i - starts[lo] + 1
+    return pos
+
+
+def parse_json(text):
+    """text as Python values, objects as Obj."""
+    pos = text_positions(text)
 
     dec = json.JSONDecoder()
     ws = re.compile(r"[ \t\r\n]*")
@@ -123,12 +132,20 @@ def want_json(doc):
 
 
 class PosLoader(yaml.SafeLoader):
-    """SafeLoader (pure Python) making mappings into Obj with their start mark."""
+    """SafeLoader (pure Python) making mappings into Obj with their start
+    mark.  PyYAML, as libyaml, also breaks lines at NEL, LS and PS (YAML
+    1.1): the mark's index into the text (a str: the mark holds it) is
+    turned into a line and column here instead."""
+
+
+@functools.lru_cache(maxsize=4)
+def _positions_in(text):
+    return text_positions(text)
 
 
 def _mapping(loader, node):
     o = Obj(loader.construct_mapping(node, deep=True))
-    o.pos = (node.start_mark.line + 1, node.start_mark.column + 1)
+    o.pos = _positions_in(node.start_mark.buffer)(node.start_mark.index)
     return o
 
 
@@ -157,7 +174,8 @@ def dump(exe, path, stdin=None, params=None):
     if r.returncode:
         raise RuntimeError("%s: %s" % (path, r.stderr.decode().strip()))
     got = []
-    for line in r.stdout.decode().splitlines():
+    # Names may hold LS or PS, where str.splitlines() would split too.
+    for line in r.stdout.decode().split("\n")[:-1]:
         what, l, c = line.split(" ", 3)[:3]
         if what == "group":
             got.append(((int(l), int(c)), []))
@@ -231,6 +249,30 @@ def check_expression_built(exe, out, problems):
     return 2
 
 
+def check_aliases(exe, out, problems):
+    """An alias places its anchor's very value again, which gate keeps by
+    address: a container an alias names, or whose anchor one names, has
+    no position (0:0: reports take its group's line).  An anchor no alias
+    names keeps its own."""
+    text = ("name: aliases\n"
+            "properties:\n"
+            "  containers:\n"
+            "  - &c\n"
+            "    name: one\n"
+            "    properties: {image: x.io/a:1}\n"
+            "  - &t {name: two, properties: {image: x.io/b:1}}\n"
+            "  - *c\n")
+    path = os.path.join(out, "aliases.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    g = want_yaml(text)[0]
+    want = [(g[0], [(0, 0), g[1][1], (0, 0)])]
+    got = dump(exe, path)
+    if got != want or g[1][1] != (7, 5):
+        problems.append("aliases.yaml: gate says %s, want %s" % (got, want))
+    return 3
+
+
 CLEANROOM = "Azure__azure-cleanroom__src__tools__aci-to-k8s__samples__sample-template.json"
 INPUTS = [
     ("samples", "real-world", CLEANROOM),
@@ -242,6 +284,7 @@ INPUTS = [
     ("templates", "deployed.json"),
     ("templates", "aci.yaml"),
     ("templates", "k8s.yaml"),
+    ("templates", "aci-line-separators.yaml"),
 ]
 
 
@@ -263,6 +306,7 @@ def main():
     checked += check_one(a.dump, "expressions.json -p", tmpl, problems,
                          params=os.path.join(a.fixtures, "templates", "expressions.parameters.json"))
     checked += check_expression_built(a.dump, a.out, problems)
+    checked += check_aliases(a.dump, a.out, problems)
     # The checker must be able to fail: one line off is seen.
     want = expected(paths[0], open(paths[0], "rb").read())
     want[0][1][0] = (want[0][1][0][0] + 1, want[0][1][0][1])

@@ -98,6 +98,29 @@ static void mismatch(void)
 	json_decref(root);
 }
 
+/* As many objects in text and tree, but not as many members in each:
+ * pairing them by order alone would put "a" at "b"'s brace. */
+static void members_mismatch(void)
+{
+	const char *text = "{\"a\": {}, \"b\": {\"c\": 1, \"d\": \"{:,}\"}}";
+	json_t *root = json_loads("{\"a\": {\"x\": 1, \"y\": 2}, \"b\": {}}", 0, NULL);
+	json_t *same = json_loads("{\"a\": {}, \"b\": {\"c\": 1, \"d\": \":\"}}", 0, NULL);
+	gate_json_pos *p = NULL;
+	gate_err err = GATE_ERR_INIT;
+
+	CHECK(!gate_json_pos_new(&p, &err));
+	CHECK(!gate_json_pos_scan(p, root, text, strlen(text), &err));
+	CHECK_AT(p, root, 0, 0);
+	CHECK_AT(p, json_object_get(root, "a"), 0, 0);
+	CHECK_AT(p, json_object_get(root, "b"), 0, 0);
+	/* ':' and ',' inside strings are no members */
+	CHECK(!gate_json_pos_scan(p, same, text, strlen(text), &err));
+	CHECK_AT(p, json_object_get(same, "b"), 1, 16);
+	gate_json_pos_free(p);
+	json_decref(root);
+	json_decref(same);
+}
+
 /* Many objects: the table grows and keeps every entry; set() again wins. */
 static void many(void)
 {
@@ -129,6 +152,7 @@ int main(void)
 	line_breaks();
 	utf8_columns();
 	mismatch();
+	members_mismatch();
 	many();
 	return check_done();
 }

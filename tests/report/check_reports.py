@@ -177,6 +177,14 @@ def main():
     if tc.get("name") != "bad\\xFF\\xC3(\\xED\\xA0\\x80\\xEF\\xBF\\xBE end":
         print(f"not_utf8.xml: name {tc.get('name')!r}")
         rc = 1
+    # A file name that is not UTF-8: the uri keeps its bytes, the text
+    # fields escape them.
+    with open(os.path.join(a.out, "not_utf8.sarif")) as f:
+        res = json.load(f)["runs"][0]["results"][0]
+    uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    if uri != "a%FFb.json":
+        print(f"not_utf8.sarif: uri {uri!r}, want 'a%FFb.json'")
+        rc = 1
     print("reports: ok" if not rc else "reports: FAILED")
     return rc
 

@@ -54,7 +54,7 @@ static int add(struct gate_verify_report *r, enum gate_rule rule, enum gate_seve
 	       json_t *details, const char *msg)
 {
 	/* a column only beside a line, as the model gives them */
-	struct gate_finding_at at = { file, group, container, NULL, line, line ? 5 : 0 };
+	struct gate_finding_at at = { file, group, container, NULL, line, line ? 5 : 0, NULL };
 	gate_err err = GATE_ERR_INIT;
 
 	if (gate_verify_add_finding(r, &at, rule, sev, details, &err, "%s", msg)) {
@@ -132,6 +132,30 @@ static int write_not_utf8(const char *dir)
 	return write_one(dir, "not_utf8.xml", gate_report_verify_junit, &r);
 }
 
+/* A finding in a file whose name is not UTF-8, alone in a SARIF report:
+ * its uri names the file's own bytes (a%FFb.json), while its text fields
+ * show the name escaped, as gate_verify_run() gives them. */
+static int write_not_utf8_path(const char *dir)
+{
+	struct gate_verify_group g = { "a\\xffb.json", "g", NULL, "missing", 1, 1 };
+	struct gate_verify_report r = { .result = GATE_RESULT_FAIL, .groups = &g,
+					.groups_count = 1 };
+	struct gate_finding_at at = { "a\\xffb.json", "g", NULL, NULL, 1, 1, "a\xff" "b.json" };
+	gate_err err = GATE_ERR_INIT;
+	int rc;
+
+	rc = gate_verify_add_finding(&r, &at, GATE_RULE_POLICY_MISSING, GATE_SEVERITY_DENY, NULL,
+				     &err, "the group is confidential but has no ccePolicy") ||
+	     write_one(dir, "not_utf8.sarif", gate_report_verify_sarif, &r);
+	free(r.findings[0].file);
+	free(r.findings[0].path);
+	free(r.findings[0].group);
+	free(r.findings[0].message);
+	json_decref(r.findings[0].details);
+	free(r.findings);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct gate_verify_report r = GATE_VERIFY_REPORT_INIT;
@@ -144,9 +168,10 @@ int main(int argc, char **argv)
 	rc = build(&r) || write_one(argv[1], "report.sarif", gate_report_verify_sarif, &r) ||
 	     write_one(argv[1], "report.xml", gate_report_verify_junit, &r) ||
 	     write_one(argv[1], "report.json", gate_report_verify_json, &r) ||
-	     write_not_utf8(argv[1]);
+	     write_not_utf8(argv[1]) || write_not_utf8_path(argv[1]);
 	for (size_t i = 0; i < r.findings_count; i++) {
 		free(r.findings[i].file);
+		free(r.findings[i].path);
 		free(r.findings[i].group);
 		free(r.findings[i].container);
 		free(r.findings[i].image);

@@ -442,7 +442,7 @@ static void test_policy_rules(void)
 		gate_err err = GATE_ERR_INIT;
 		char got[4096];
 
-		CHECK(!gate_policy_rules_check(&r, "t.json", &g, rs, &err), "case %zu: %s", i, err.msg);
+		CHECK(!gate_policy_rules_check(&r, "t.json", NULL, &g, rs, &err), "case %zu: %s", i, err.msg);
 		findings_text(got, sizeof(got), &r);
 		CHECK(!strcmp(got, cases[i].want), "policy rules case %zu: got '%s', want '%s'", i,
 		      got, cases[i].want);

@@ -1,6 +1,7 @@
 /*
  * test_verify.c - unit tests of the RE2 shim, layer matching and the
- * image User parser.
+ * image User parser; a run's findings about a file whose name is not
+ * UTF-8.
  *
  * The RE2 cases are the patterns confcom writes (fixtures/samples,
  * POLICY-FORMAT.md section 4.3) and syntax that POSIX regex.h reads
@@ -14,6 +15,7 @@
 #include "verify/admit.h"
 #include "verify/re2.h"
 #include "verify/shard.h"
+#include "verify/verify.h"
 
 static int passed, failed;
 
@@ -201,6 +203,25 @@ static void test_shards(void)
 	CHECK(gate_shard_of("t/a.json", "front", 1) == 0);
 }
 
+/* A finding keeps the file's name as given for URIs, and its UTF-8
+ * rendering for text: "a\\xffb.json" would name another file. */
+static void test_raw_path(void)
+{
+	struct gate_group g = { .name = "g", .confidential = true };
+	struct gate_model m = { .file = "a\xff" "b.json", .groups = &g, .groups_count = 1 };
+	struct gate_verify_opts opts = { 0 };
+	struct gate_verify_report r = GATE_VERIFY_REPORT_INIT;
+	gate_err err = GATE_ERR_INIT;
+
+	CHECK(!gate_verify_run(&r, &m, 1, &opts, &err));
+	CHECK(r.findings_count == 1);
+	if (r.findings_count == 1) {
+		CHECK(!strcmp(r.findings[0].file, "a\\xffb.json"));
+		CHECK(r.findings[0].path && !strcmp(r.findings[0].path, "a\xff" "b.json"));
+	}
+	gate_verify_report_free(&r);
+}
+
 int main(void)
 {
 	test_re2_samples();
@@ -210,6 +231,7 @@ int main(void)
 	test_user_parse();
 	test_admit_errors();
 	test_shards();
+	test_raw_path();
 	printf("test_verify: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
