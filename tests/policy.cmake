@@ -7,7 +7,7 @@ gate_add_unit_test(policy.unit SOURCES policy/test_policy.c
                    LIBS gate_input PkgConfig::JANSSON ARGS ${PROJECT_SOURCE_DIR}/fixtures)
 
 gate_add_fuzzer(fuzz_policy ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_policy.c
-  "${PROJECT_SOURCE_DIR}/fixtures/policy;${PROJECT_SOURCE_DIR}/fixtures/samples" 10
+  "${PROJECT_SOURCE_DIR}/fixtures/policy;${PROJECT_SOURCE_DIR}/fixtures/samples;${PROJECT_SOURCE_DIR}/fixtures/fuzz/policy" 10
   DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/dict/rego.dict LIBS gate_input)
 gate_add_fuzzer(fuzz_template ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_template.c
   "${PROJECT_SOURCE_DIR}/fixtures/templates;${PROJECT_SOURCE_DIR}/fixtures/samples" 10

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1392,7 +1393,11 @@ static int refuse_placeholder(struct scan *s)
 		if (s->end - q < 5 || q[1] != '@')
 			continue;
 		name = q + 2;
-		n = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		/* Bounded by end, not by a NUL: the text need not have one. */
+		for (n = 0; name + n < s->end && ((name[n] >= 'A' && name[n] <= 'Z') ||
+						  (name[n] >= '0' && name[n] <= '9') || name[n] == '_');
+		     n++)
+			;
 		if (n && n < (size_t)(s->end - name) - 1 && name[n] == '@' && name[n + 1] == '@') {
 			position(s, q, &line, &col);
 			return gate_err_set(s->err, GATE_EINPUT, "placeholder '@@%.*s@@' at line %u, "

@@ -397,6 +397,26 @@ static void expect_policy_error(const char *file, const char *text, const char *
 #define EXPECT_FILE_ERROR(file, msg) expect_policy_error(file, NULL, msg, __LINE__)
 #define EXPECT_TEXT_ERROR(text, msg) expect_policy_error(NULL, text, msg, __LINE__)
 
+/* The text need not end in a NUL: a placeholder cut by the end of the
+ * buffer must be read within it.  Exactly len bytes are allocated, so the
+ * sanitizer build sees a read past them (fuzz_policy found one). */
+static void test_placeholder_at_end(void)
+{
+	static const char text[] = "containers := []\n@@API_VERSION";
+	size_t len = sizeof(text) - 1;
+	char *buf = malloc(len);
+	gate_err err = GATE_ERR_INIT;
+	struct gate_policy *p = NULL;
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	memcpy(buf, text, len);
+	CHECK(gate_policy_parse(&p, buf, len, &err) == 0);
+	gate_policy_free(p);
+	free(buf);
+}
+
 static void test_policy_errors(void)
 {
 	gate_err err = GATE_ERR_INIT;
@@ -1146,6 +1166,7 @@ int main(int argc, char **argv)
 	test_sample_legacy();
 	test_fixture_dialects();
 	test_policy_errors();
+	test_placeholder_at_end();
 	test_note_limit();
 	test_decode();
 	test_arm();
