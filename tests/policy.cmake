@@ -10,5 +10,5 @@ gate_add_fuzzer(fuzz_policy ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_policy.c
   "${PROJECT_SOURCE_DIR}/fixtures/policy;${PROJECT_SOURCE_DIR}/fixtures/samples;${PROJECT_SOURCE_DIR}/fixtures/fuzz/policy" 10
   DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/dict/rego.dict LIBS gate_input)
 gate_add_fuzzer(fuzz_template ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_template.c
-  "${PROJECT_SOURCE_DIR}/fixtures/templates;${PROJECT_SOURCE_DIR}/fixtures/samples" 10
+  "${PROJECT_SOURCE_DIR}/fixtures/templates;${PROJECT_SOURCE_DIR}/fixtures/samples;${PROJECT_SOURCE_DIR}/fixtures/fuzz/template" 10
   DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/dict/arm.dict LIBS gate_input)
