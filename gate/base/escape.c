@@ -94,3 +94,8 @@ char *gate_utf8_dup(const char *s)
 	*o = '\0';
 	return out;
 }
+
+size_t gate_utf8_bom_size(const char *buf, size_t len)
+{
+	return buf && len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+}

@@ -23,4 +23,8 @@ void gate_put_line(FILE *f, const char *label, const char *s);
  * memory. */
 char *gate_utf8_dup(const char *s);
 
+/* 3 if buf starts with a UTF-8 byte order mark, else 0.  Editors on
+ * Windows and PowerShell write one; ARM and libyaml ignore it. */
+size_t gate_utf8_bom_size(const char *buf, size_t len);
+
 #endif

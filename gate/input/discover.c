@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "base/array.h"
+#include "base/escape.h"
 #include "base/limits.h"
 
 
@@ -166,7 +167,7 @@ static enum kind sniff(int dirfd, const char *name, const char **why)
 	close(fd);
 	buf[n] = '\0';
 	/* The readers skip a byte order mark (input.c), and so does this. */
-	skip = n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+	skip = gate_utf8_bom_size(buf, (size_t)n);
 	kind = json ? sniff_json(buf + skip, (size_t)n - skip, why)
 		    : sniff_yaml(buf + skip, (size_t)n - skip, why);
 	free(buf);

@@ -1,4 +1,5 @@
 #include "input/input.h"
+#include "base/escape.h"
 #include "base/limits.h"
 #include "input/policy.h"
 #include "input/template_arm.h"
@@ -150,9 +151,11 @@ static enum gate_input_format detect(const char *buf, size_t len)
  * BOM goes; a bare policy keeps its bytes, which its hostdata covers. */
 static void skip_bom(const char **buf, size_t *len)
 {
-	if (*buf && *len >= 3 && !memcmp(*buf, "\xef\xbb\xbf", 3)) {
-		*buf += 3;
-		*len -= 3;
+	size_t n = gate_utf8_bom_size(*buf, *len);
+
+	if (n) {                /* buf may be NULL: no parameters file */
+		*buf += n;
+		*len -= n;
 	}
 }
 

@@ -1,4 +1,5 @@
 #include "input/template_yaml.h"
+#include "base/escape.h"
 #include "base/limits.h"
 #include "input/json_pos.h"
 #include "input/template.h"
@@ -47,17 +48,17 @@ struct lines {
 static void lines_init(struct lines *l, const char *buf, size_t len)
 {
 	const unsigned char *t = (const unsigned char *)buf;
-	size_t i;
+	size_t i, bom;
 
 	memset(l, 0, sizeof(*l));
 	l->at = (struct gate_text_pos){ 1, 1 };
 	/* libyaml converts UTF-16 (told by its byte order mark) first. */
 	if (len >= 2 && ((t[0] == 0xfe && t[1] == 0xff) || (t[0] == 0xff && t[1] == 0xfe)))
 		return;
-	if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3)) {
-		t += 3;
-		len -= 3;
-	}
+	/* libyaml's index starts after a byte order mark. */
+	bom = gate_utf8_bom_size(buf, len);
+	t += bom;
+	len -= bom;
 	l->text = t;
 	l->len = len;
 	for (i = 0; i + 1 < len && !l->recount; i++)

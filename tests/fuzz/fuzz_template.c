@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "input/input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t text_len = nul ? (size_t)(nul - text) : size;
 	struct gate_model m = GATE_MODEL_INIT;
 	gate_err err = GATE_ERR_INIT;
-	size_t i, j;
+	size_t i, j, skip;
 	bool json;
 	int rc;
 
@@ -80,10 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	json = rc == 0 && (!strcmp(m.format, "arm") || !strcmp(m.format, "aci-json"));
 	/* Positions count from after a byte order mark, as editors show them. */
-	if (text_len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
-		text += 3;
-		text_len -= 3;
-	}
+	skip = gate_utf8_bom_size(text, text_len);
+	text += skip;
+	text_len -= skip;
 	for (i = 0; rc == 0 && i < m.groups_count; i++) {
 		const struct gate_group *g = &m.groups[i];
 
