@@ -616,8 +616,13 @@ static json_t *fn_substring(struct expr *e, json_t *args)
 	if (!json_is_integer(start) || (len && !json_is_integer(len)))
 		return fail(e, "substring(): start and length must be integers");
 	from = json_integer_value(start);
+	/* start is checked first: total - from overflows for a start near INT64_MIN */
+	if (from < 0 || from > total)
+		return fail(e, "substring(): start %" JSON_INTEGER_FORMAT
+			    " is outside a string of %" JSON_INTEGER_FORMAT " characters",
+			    from, total);
 	count = len ? json_integer_value(len) : total - from;
-	if (from < 0 || count < 0 || from > total || count > total - from)
+	if (count < 0 || count > total - from)
 		return fail(e, "substring(): %" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT
 			    " is outside a string of %" JSON_INTEGER_FORMAT " characters",
 			    from, count, total);

@@ -836,6 +836,9 @@ static void test_arm_functions(void)
 	EXPECT_STRING("[substring('h\xc3\xa9llo', 1, 2)]", "\xc3\xa9l");
 	EXPECT_ERROR("[substring('hello', 3, 5)]", "substring(): 3, 5 is outside a string of 5 characters");
 	EXPECT_ERROR("[substring('hello', -1)]", "is outside a string");
+	/* found by fuzz_arm_expr: the default length, total - start, overflowed */
+	EXPECT_ERROR("[substring('hello', -9223372036854775808)]",
+		     "substring(): start -9223372036854775808 is outside a string of 5 characters");
 	EXPECT_STRING("[substring(uniqueString('x'), 0, 5)]", U("substring(uniqueString('x'), 0, 5)"));
 	EXPECT_JSON("[length('h\xc3\xa9llo')]", "5");
 	EXPECT_JSON("[length(parameters('list'))]", "2");
