@@ -100,7 +100,7 @@ def story(tmp):
         {k: f[k] for k in ("rule", "severity", "container", "message", "details")}
         for f in doc["findings"] if f["severity"] == "deny"]}, indent=2))
 
-    say("Caught: layer 1 of simpleapp changed under the tag (%s -> %s); the guest would refuse it, "
+    say("Caught: layer 2 of simpleapp changed under the tag (%s -> %s); the guest would refuse it, "
         "and gate said so before any deploy, exiting 1." % (v1[:19], hacked[:19]))
     return 0
 

@@ -4,4 +4,4 @@
 add_test(NAME demo.story
   COMMAND ${GATE_PYTHON} ${PROJECT_SOURCE_DIR}/demo/demo.py --gate $<TARGET_FILE:gate>)
 set_tests_properties(demo.story PROPERTIES LABELS "demo;registry" TIMEOUT 300
-  PASS_REGULAR_EXPRESSION "==> Caught: layer 1 of simpleapp changed")
+  PASS_REGULAR_EXPRESSION "==> Caught: layer 2 of simpleapp changed")

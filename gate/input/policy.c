@@ -686,7 +686,7 @@ static int read_container_fields(struct gate_policy_container *c, json_t *o, gat
 	for (i = 0; i < c->layers.n; i++)
 		if (!is_hash(c->layers.v[i]))
 			return gate_err_set(err, GATE_EINPUT,
-					    "layer %zu: '%s' is not 64 lowercase hex digits",
+					    "layers[%zu]: '%s' is not 64 lowercase hex digits",
 					    i, c->layers.v[i]);
 	v = json_object_get(o, "command");
 	c->command_null = !v || json_is_null(v);

@@ -487,18 +487,18 @@ static int read_layer(struct gate_image_layer *L, size_t i, json_t *l, const cha
 	json_int_t lsize = json_integer_value(json_object_get(l, "size"));
 
 	if (!gate_digest_parse(ld, NULL))
-		return gate_err_set(err, GATE_EINPUT, "manifest %s: layer %zu has no sha256 digest", digest, i);
+		return gate_err_set(err, GATE_EINPUT, "manifest %s: layers[%zu] has no sha256 digest", digest, i);
 	memcpy(L->digest, ld, strlen(ld) + 1);
 	if (!lmt || !gate_registry_layer_type_ok(lmt))
-		return gate_err_set(err, GATE_EINPUT, "layer %zu %s: media type '%.100s' %s", i, ld,
+		return gate_err_set(err, GATE_EINPUT, "manifest layers[%zu] %s: media type '%.100s' %s", i, ld,
 				    lmt ? lmt : "(none)",
 				    lmt && (strstr(lmt, "foreign") || strstr(lmt, "nondistributable"))
 				    ? "is a foreign layer, not served by this registry" : "is not a layer type gate can hash");
 	snprintf(L->media_type, sizeof(L->media_type), "%s", lmt);
 	if (lsize < 0)
-		return gate_err_set(err, GATE_EINPUT, "layer %zu %s: negative size", i, ld);
+		return gate_err_set(err, GATE_EINPUT, "manifest layers[%zu] %s: negative size", i, ld);
 	if ((uint64_t)lsize > GATE_MAX_LAYER_SIZE)
-		return gate_err_set(err, GATE_EVERIFY, "layer %zu %s: declared size %lld is beyond the %llu GiB gate accepts",
+		return gate_err_set(err, GATE_EVERIFY, "manifest layers[%zu] %s: declared size %lld is beyond the %llu GiB gate accepts",
 				    i, ld, (long long)lsize, GATE_MAX_LAYER_SIZE >> 30);
 	L->size = (uint64_t)lsize;
 	return 0;
@@ -752,7 +752,7 @@ static void layer_one(struct run *r, size_t i)
 		L->from_cache = j->same->s->img->layers[j->same->layer].from_cache;
 		j->ok = 1;
 	} else if (hash_layer(j->s, j->layer, &err)) {
-		gate_err_prefix(&err, "layer %zu %s", j->layer, L->digest);
+		gate_err_prefix(&err, "layer %zu of %zu %s", j->layer + 1, j->s->img->layer_count, L->digest);
 		fail(j->s, &err);
 	} else {
 		j->ok = 1;

@@ -37,7 +37,8 @@ static void put_short(FILE *f, const char *hash)
 		fprintf(f, "%.*s", SHORT_HASH, hash);
 }
 
-/* The changed positions of a layers.* finding, one line each. */
+/* The changed positions of a layers.* finding, one line each, counted from 1
+ * as `hash -v` and the registry's errors count them (JSON keeps the index). */
 static void put_positions(FILE *f, const struct gate_finding *fd)
 {
 	json_t *pos = json_object_get(fd->details, "positions"), *p;
@@ -45,7 +46,7 @@ static void put_positions(FILE *f, const struct gate_finding *fd)
 
 	json_array_foreach(pos, i, p) {
 		fprintf(f, "          layer %lld: policy ",
-			(long long)json_integer_value(json_object_get(p, "position")));
+			(long long)json_integer_value(json_object_get(p, "position")) + 1);
 		put_short(f, json_string_value(json_object_get(p, "policy")));
 		fputs("  registry ", f);
 		put_short(f, json_string_value(json_object_get(p, "registry")));

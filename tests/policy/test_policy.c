@@ -424,7 +424,7 @@ static void test_policy_errors(void)
 	char deep[300];
 
 	EXPECT_FILE_ERROR("policy/bracket_removed.rego", "'containers': line 21, column 2330: expected ',' or ']'");
-	EXPECT_FILE_ERROR("policy/hash_shortened.rego", "line 21: container 'primary' (containers[0]): layer 0: '208d6b1aa8ed709232118ee05fd4f5da166091c949a5566c6c8eaa1c5718cc6' is not 64 lowercase hex digits");
+	EXPECT_FILE_ERROR("policy/hash_shortened.rego", "line 21: container 'primary' (containers[0]): layers[0]: '208d6b1aa8ed709232118ee05fd4f5da166091c949a5566c6c8eaa1c5718cc6' is not 64 lowercase hex digits");
 	EXPECT_FILE_ERROR("policy/dup_containers.rego", "line 51: 'containers' is bound again (first at line 21)");
 	EXPECT_TEXT_ERROR("containers := [{\"layers\": [\"ab\"]", "line 1, column 16: unterminated '{'");
 	EXPECT_TEXT_ERROR("containers := [{\"layers\": []}]\nx := `unterminated", "line 2, column 6: unterminated raw string");

@@ -1317,7 +1317,7 @@ def s_hostile():
     # whole stream, which does not decode: not verified, never a pass.
     padded = dict(good[0], blob=good[0]["blob"] + bytes(10240 - len(good[0]["blob"]) % 10240))
     ev.image("padded", "v1", [padded, good[1]])
-    expect_fail(ins + r("padded"), 3, "layer 0 sha256:" + sha256(padded["blob"])[7:] + ": diff_id cannot be checked")
+    expect_fail(ins + r("padded"), 3, "layer 1 of 2 sha256:" + sha256(padded["blob"])[7:] + ": diff_id cannot be checked")
     # Foreign and unknown layer types are errors, never skipped.
     foreign = dict(good[0], media_type="application/vnd.docker.image.rootfs.foreign.diff.tar.gzip")
     ev.image("foreign", "v1", [foreign, good[1]])

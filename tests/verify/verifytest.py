@@ -230,7 +230,7 @@ def s_drift():
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=regtest.gate_env())
     out = r.stdout.decode()
     check(r.returncode == 1 and "demo/web" in out and "layers.drift" in out and
-          "layer 2: policy %s" % s.web["root"][:12] in out and new_digest in out,
+          "layer 3: policy %s" % s.web["root"][:12] in out and new_digest in out,
           "text report:\n" + out)
     check("\033[" not in out, "colour when not a terminal")
 
