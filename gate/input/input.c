@@ -1,5 +1,6 @@
 #include "input/input.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "base/limits.h"
 #include "input/policy.h"
 #include "input/template_arm.h"
@@ -226,37 +227,15 @@ static int slurp(char **out, size_t *len, const char *path, gate_err *err)
 {
 	/* "-" is stdin, as for every INPUT of the CLI. */
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t cap = GATE_MAX_TEMPLATE_SIZE + 1, n;
-	char *buf;
+	int rc;
 
 	*out = NULL;
 	if (!f)
 		return gate_err_set(err, GATE_EINPUT, "cannot open '%s': %s", path, strerror(errno));
-	/* One byte past the limit tells "too large" without asking for a
-	 * size, which a FIFO or /dev/stdin does not have. */
-	if (!(buf = malloc(cap + 1))) {
-		if (f != stdin)
-			fclose(f);
-		return gate_err_nomem(err);
-	}
-	n = fread(buf, 1, cap, f);
-	if (ferror(f)) {
-		free(buf);
-		if (f != stdin)
-			fclose(f);
-		return gate_err_set(err, GATE_EINPUT, "cannot read '%s': %s", path, strerror(errno));
-	}
+	rc = gate_file_read(f, path, GATE_MAX_TEMPLATE_SIZE, out, len, err);
 	if (f != stdin)
 		fclose(f);
-	if (n == cap) {
-		free(buf);
-		return gate_err_set(err, GATE_EINPUT, "'%s' is larger than the limit of %u bytes",
-				    path, GATE_MAX_TEMPLATE_SIZE);
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
+	return rc;
 }
 
 int gate_input_read(struct gate_model *m, const char *path, const char *params_path,

@@ -3,6 +3,7 @@
 #include "base/limits.h"
 #include "input/json_pos.h"
 #include "input/template.h"
+#include "input/yaml_lines.h"
 
 #include <jansson.h>
 #include <yaml.h>
@@ -28,65 +29,6 @@ static const struct workload {
 	{ "Job", { "spec", "template", NULL } },
 	{ "CronJob", { "spec", "jobTemplate", "spec", "template" } },
 };
-
-/*
- * libyaml reads YAML 1.1, which also breaks lines at NEL (U+0085), LS
- * (U+2028) and PS (U+2029); editors, GitHub and grep break them only at
- * LF, CR LF and a lone CR.  A text holding any of the three is counted
- * again from each mark's index, which is in code points (libyaml 0.2.5),
- * past a byte order mark.  Marks come in document order, so the cursor
- * only moves forward, from the start again when asked for an earlier one.
- */
-struct lines {
-	const unsigned char *text;
-	size_t len;
-	bool recount;
-	size_t index, off;          /* the cursor, in code points and bytes */
-	struct gate_text_pos at;    /* where the cursor is */
-};
-
-static void lines_init(struct lines *l, const char *buf, size_t len)
-{
-	const unsigned char *t = (const unsigned char *)buf;
-	size_t i, bom;
-
-	memset(l, 0, sizeof(*l));
-	l->at = (struct gate_text_pos){ 1, 1 };
-	/* libyaml converts UTF-16 (told by its byte order mark) first. */
-	if (len >= 2 && ((t[0] == 0xfe && t[1] == 0xff) || (t[0] == 0xff && t[1] == 0xfe)))
-		return;
-	/* libyaml's index starts after a byte order mark. */
-	bom = gate_utf8_bom_size(buf, len);
-	t += bom;
-	len -= bom;
-	l->text = t;
-	l->len = len;
-	for (i = 0; i + 1 < len && !l->recount; i++)
-		l->recount = (t[i] == 0xc2 && t[i + 1] == 0x85) ||
-			     (i + 2 < len && t[i] == 0xe2 && t[i + 1] == 0x80 &&
-			      (t[i + 2] == 0xa8 || t[i + 2] == 0xa9));
-}
-
-static struct gate_text_pos text_pos(struct lines *l, yaml_mark_t mark)
-{
-	if (!l->recount)
-		return (struct gate_text_pos){ (unsigned)mark.line + 1, (unsigned)mark.column + 1 };
-	if (mark.index < l->index) {
-		l->index = l->off = 0;
-		l->at = (struct gate_text_pos){ 1, 1 };
-	}
-	for (; l->index < mark.index && l->off < l->len; l->index++) {
-		unsigned char c = l->text[l->off];
-
-		if (c == '\r' || (c == '\n' && !(l->off && l->text[l->off - 1] == '\r')))
-			l->at = (struct gate_text_pos){ l->at.line + 1, 1 };
-		else if (c != '\n')
-			l->at.column++;
-		/* libyaml has checked the UTF-8 before it marks past it. */
-		l->off += c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	}
-	return l->at;
-}
 
 struct builder;
 static int at(struct builder *b, yaml_mark_t mark, const char *msg, const char *detail);
@@ -164,13 +106,13 @@ struct builder {
 	size_t bytes, max_bytes;        /* scalar bytes after aliases expand, and the bound */
 	json_t *root;
 	gate_json_pos *pos;     /* where the document's mappings start */
-	struct lines lines;
+	struct gate_yaml_lines lines;
 	gate_err *err;
 };
 
 static int at(struct builder *b, yaml_mark_t mark, const char *msg, const char *detail)
 {
-	struct gate_text_pos p = text_pos(&b->lines, mark);
+	struct gate_text_pos p = gate_yaml_lines_pos(&b->lines, mark);
 
 	return gate_err_set(b->err, GATE_EINPUT, "line %u, column %u: %s%s%s", p.line, p.column,
 			    msg, detail ? " " : "", detail ? detail : "");
@@ -363,7 +305,7 @@ static int on_start(struct builder *b, const yaml_event_t *ev, json_t *v, const 
 	 * either at the anchor or tag before it. */
 	if (json_is_object(v) &&
 	    ((!b->pos && gate_json_pos_new(&b->pos, b->err)) ||
-	     gate_json_pos_set(b->pos, v, text_pos(&b->lines, ev->start_mark), b->err)))
+	     gate_json_pos_set(b->pos, v, gate_yaml_lines_pos(&b->lines, ev->start_mark), b->err)))
 		return -1;
 	f->nodes_before = b->nodes - 1;
 	f->bytes_before = b->bytes;
@@ -512,7 +454,7 @@ int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 
 	if (!yaml_parser_initialize(&parser))
 		return gate_err_nomem(err);
-	lines_init(&b.lines, buf, len);
+	gate_yaml_lines_init(&b.lines, buf, len);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (!rc && !end) {
 		if (!yaml_parser_parse(&parser, &ev)) {
@@ -524,7 +466,7 @@ int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 		/* The document's line is where its first node starts. */
 		if (!line && (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_MAPPING_START_EVENT ||
 			      ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_ALIAS_EVENT))
-			line = text_pos(&b.lines, ev.start_mark).line;
+			line = gate_yaml_lines_pos(&b.lines, ev.start_mark).line;
 		rc = on_event(&b, &ev, &done);
 		yaml_event_delete(&ev);
 		if (!rc && done) {

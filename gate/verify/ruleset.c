@@ -10,8 +10,10 @@
 
 #include <yaml.h>
 
+#include "base/file.h"
 #include "base/hex.h"
 #include "base/limits.h"
+#include "input/yaml_lines.h"
 #include "registry/ref.h"
 
 enum scope_kind { SCOPE_GROUPS, SCOPE_CONTAINERS, SCOPE_IMAGES, SCOPE_COUNT };
@@ -63,14 +65,13 @@ struct reader {
 	yaml_event_t ev;
 	bool have_ev;
 	const char *path;
-	FILE *f;
-	size_t read_size;
+	struct gate_yaml_lines lines;
 	gate_err *err;
 };
 
-static unsigned line_of(const struct reader *rd)
+static unsigned line_of(struct reader *rd)
 {
-	return (unsigned)rd->ev.start_mark.line + 1;
+	return gate_yaml_lines_pos(&rd->lines, rd->ev.start_mark).line;
 }
 
 static int vfail(struct reader *rd, unsigned line, const char *fmt, va_list ap)
@@ -110,38 +111,15 @@ static int fail_at(struct reader *rd, unsigned line, const char *fmt, ...)
 	return rc;
 }
 
-/* libyaml's read handler: stops at GATE_MAX_RULES_SIZE so that a huge
- * file is refused before it is all in memory. */
-static int read_handler(void *data, unsigned char *buf, size_t size, size_t *size_read)
-{
-	struct reader *rd = data;
-
-	*size_read = fread(buf, 1, size, rd->f);
-	rd->read_size += *size_read;
-	return !ferror(rd->f) && rd->read_size <= GATE_MAX_RULES_SIZE;
-}
-
-static int too_large(gate_err *err, const char *path)
-{
-	return gate_err_set(err, GATE_EINPUT, "%s: larger than the limit of %u bytes", path,
-			    GATE_MAX_RULES_SIZE);
-}
-
 static int next(struct reader *rd)
 {
 	if (rd->have_ev)
 		yaml_event_delete(&rd->ev);
 	rd->have_ev = false;
-	if (!yaml_parser_parse(&rd->parser, &rd->ev)) {
-		if (rd->read_size > GATE_MAX_RULES_SIZE)
-			return too_large(rd->err, rd->path);
-		if (rd->f && ferror(rd->f))
-			return gate_err_set(rd->err, GATE_EINPUT, "cannot read '%s': %s", rd->path,
-					    strerror(errno));
-		return gate_err_set(rd->err, GATE_EINPUT, "%s:%zu: %s", rd->path,
-				    rd->parser.problem_mark.line + 1,
+	if (!yaml_parser_parse(&rd->parser, &rd->ev))
+		return gate_err_set(rd->err, GATE_EINPUT, "%s:%u: %s", rd->path,
+				    gate_yaml_lines_pos(&rd->lines, rd->parser.problem_mark).line,
 				    rd->parser.problem ? rd->parser.problem : "bad YAML");
-	}
 	rd->have_ev = true;
 	if (rd->ev.type == YAML_ALIAS_EVENT)
 		return fail(rd, "aliases are not allowed in a rule file");
@@ -468,7 +446,6 @@ static int read_document(struct reader *rd, gate_ruleset *rs)
 	return rd->ev.type == YAML_STREAM_END_EVENT ? 0 : fail(rd, "a rule file holds one document");
 }
 
-/* Reads from rd->f, or from buf when rd->f is NULL. */
 static int parse(struct reader *rd, gate_ruleset **out, const char *buf, size_t len)
 {
 	gate_ruleset *rs;
@@ -481,10 +458,8 @@ static int parse(struct reader *rd, gate_ruleset **out, const char *buf, size_t 
 		free(rs);
 		return gate_err_nomem(rd->err);
 	}
-	if (rd->f)
-		yaml_parser_set_input(&rd->parser, read_handler, rd);
-	else
-		yaml_parser_set_input_string(&rd->parser, (const unsigned char *)buf, len);
+	yaml_parser_set_input_string(&rd->parser, (const unsigned char *)buf, len);
+	gate_yaml_lines_init(&rd->lines, buf, len);
 	rc = read_document(rd, rs);
 	if (rd->have_ev)
 		yaml_event_delete(&rd->ev);
@@ -499,25 +474,32 @@ static int parse(struct reader *rd, gate_ruleset **out, const char *buf, size_t 
 
 int gate_ruleset_load(gate_ruleset **out, const char *path, gate_err *err)
 {
-	struct reader rd = { .path = path, .err = err };
+	FILE *f;
+	char *buf;
+	size_t len;
 	int rc;
 
 	*out = NULL;
-	if (!(rd.f = fopen(path, "rb")))
+	if (!(f = fopen(path, "rb")))
 		return gate_err_set(err, GATE_EINPUT, "cannot open '%s': %s", path, strerror(errno));
-	rc = parse(&rd, out, NULL, 0);
-	fclose(rd.f);
+	rc = gate_file_read(f, path, GATE_MAX_RULES_SIZE, &buf, &len, err);
+	fclose(f);
+	if (rc)
+		return -1;
+	rc = gate_ruleset_parse(out, path, buf, len, err);
+	free(buf);
 	return rc;
 }
 
 int gate_ruleset_parse(gate_ruleset **out, const char *name, const char *buf, size_t len,
 		       gate_err *err)
 {
-	struct reader rd = { .path = name, .err = err, .read_size = len };
+	struct reader rd = { .path = name, .err = err };
 
 	*out = NULL;
 	if (len > GATE_MAX_RULES_SIZE)
-		return too_large(err, name);
+		return gate_err_set(err, GATE_EINPUT, "'%s' is larger than the limit of %u bytes", name,
+				    GATE_MAX_RULES_SIZE);
 	return parse(&rd, out, buf, len);
 }
 

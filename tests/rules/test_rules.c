@@ -147,6 +147,9 @@ static void test_refused(void)
 		{ "unknown_top_key.yaml", 1, "unknown key 'rulez'" },
 		{ "not_a_mapping.yaml", 1, "expected a mapping with 'rules'" },
 		{ "nul_in_key.yaml", 3, "NUL character in a scalar" },
+		/* libyaml also breaks lines at LS, PS and NEL; editors do not. */
+		{ "line_separator.yaml", 4, "unknown rule 'tag.unpined'" },
+		{ "next_line_bad_yaml.yaml", 5, "mapping values are not allowed" },
 		{ "no_such_file.yaml", 0, "cannot open" },
 	};
 	size_t i;

@@ -1,0 +1,30 @@
+#include "base/file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int gate_file_read(FILE *f, const char *name, size_t limit, char **out, size_t *len, gate_err *err)
+{
+	/* One byte past the limit tells "too large". */
+	size_t cap = limit + 1, n;
+	char *buf;
+
+	*out = NULL;
+	*len = 0;
+	if (!(buf = malloc(cap + 1)))
+		return gate_err_nomem(err);
+	n = fread(buf, 1, cap, f);
+	if (ferror(f)) {
+		free(buf);
+		return gate_err_set(err, GATE_EINPUT, "cannot read '%s': %s", name, strerror(errno));
+	}
+	if (n == cap) {
+		free(buf);
+		return gate_err_set(err, GATE_EINPUT, "'%s' is larger than the limit of %zu bytes", name, limit);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
