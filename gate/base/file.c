@@ -1,17 +1,22 @@
 #include "base/file.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int gate_file_read(FILE *f, const char *name, size_t limit, char **out, size_t *len, gate_err *err)
 {
-	/* One byte past the limit tells "too large". */
-	size_t cap = limit + 1, n;
+	size_t cap, n;
 	char *buf;
 
 	*out = NULL;
 	*len = 0;
+	/* A caller's bug, not an input's: the buffer below could not be sized. */
+	if (limit > SIZE_MAX - 2)
+		return gate_err_set(err, GATE_EINPUT, "'%s': no bound on its size", name);
+	/* One byte past the limit tells "too large". */
+	cap = limit + 1;
 	if (!(buf = malloc(cap + 1)))
 		return gate_err_nomem(err);
 	n = fread(buf, 1, cap, f);

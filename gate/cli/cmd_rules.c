@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "options.h"
 #include "base/err.h"
+#include "base/escape.h"
 #include "report/rules_report.h"
 #include "verify/ruleset.h"
 
@@ -56,7 +57,9 @@ static int check(int argc, char **argv)
 	if (gate_ruleset_load(&rs, argv[0], &err))
 		return cli_error("rules check", &err);
 	gate_ruleset_free(rs);
-	printf("%s: ok\n", argv[0]);
+	/* The name may come from a pull request's files: no raw escapes. */
+	gate_put_escaped(stdout, argv[0]);
+	fputs(": ok\n", stdout);
 	return cli_finish_output("rules check", 0);
 }
 

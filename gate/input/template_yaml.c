@@ -1,5 +1,4 @@
 #include "input/template_yaml.h"
-#include "base/escape.h"
 #include "base/limits.h"
 #include "input/json_pos.h"
 #include "input/template.h"
@@ -110,12 +109,15 @@ struct builder {
 	gate_err *err;
 };
 
-static int at(struct builder *b, yaml_mark_t mark, const char *msg, const char *detail)
+static int at_pos(struct builder *b, struct gate_text_pos p, const char *msg, const char *detail)
 {
-	struct gate_text_pos p = gate_yaml_lines_pos(&b->lines, mark);
-
 	return gate_err_set(b->err, GATE_EINPUT, "line %u, column %u: %s%s%s", p.line, p.column,
 			    msg, detail ? " " : "", detail ? detail : "");
+}
+
+static int at(struct builder *b, yaml_mark_t mark, const char *msg, const char *detail)
+{
+	return at_pos(b, gate_yaml_lines_pos(&b->lines, mark), msg, detail);
 }
 
 static void builder_reset(struct builder *b)
@@ -458,8 +460,8 @@ int gate_template_yaml_read(struct gate_model *m, const char *buf, size_t len,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (!rc && !end) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = at(&b, parser.problem_mark, parser.problem ? parser.problem : "malformed YAML",
-				parser.context);
+			rc = at_pos(&b, gate_yaml_lines_error(&b.lines, &parser),
+				    parser.problem ? parser.problem : "malformed YAML", parser.context);
 			break;
 		}
 		end = ev.type == YAML_STREAM_END_EVENT;

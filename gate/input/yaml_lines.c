@@ -1,51 +1,104 @@
 #include "input/yaml_lines.h"
 #include "base/escape.h"
 
+#include <stdint.h>
 #include <string.h>
 
-/* Without NEL, LS or PS libyaml's lines are the editors' and are taken as
- * they are.  Otherwise each mark is counted again from its index, which is
- * in code points (libyaml 0.2.5) past a byte order mark.  Marks mostly come
- * in document order, so the cursor moves forward, from the start again
- * when asked for an earlier one. */
+/* The code point at byte off and its size in bytes (at least 1, so that a
+ * walk always ends).  Nothing is validated: libyaml has checked the text
+ * before any mark past it, and an error offset stops the walk at the bad
+ * byte. */
+static size_t decode(const struct gate_yaml_lines *l, size_t off, uint32_t *cp)
+{
+	const unsigned char *t = l->raw + off;
+	size_t left = l->len - off, n, i;
+
+	if (l->encoding != GATE_TEXT_UTF8) {
+		bool le = l->encoding == GATE_TEXT_UTF16LE;
+		uint32_t u, v;
+
+		if (left < 2) {
+			*cp = 0xfffd;
+			return 1;
+		}
+		u = le ? (uint32_t)(t[0] | t[1] << 8) : (uint32_t)(t[0] << 8 | t[1]);
+		*cp = u;
+		if (u < 0xd800 || u > 0xdbff || left < 4)
+			return 2;
+		v = le ? (uint32_t)(t[2] | t[3] << 8) : (uint32_t)(t[2] << 8 | t[3]);
+		if (v < 0xdc00 || v > 0xdfff)
+			return 2;
+		*cp = 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
+		return 4;
+	}
+	n = t[0] < 0xc0 ? 1 : t[0] < 0xe0 ? 2 : t[0] < 0xf0 ? 3 : 4;
+	if (n > left)
+		n = left;
+	*cp = n == 1 ? t[0] : t[0] & (0x7f >> n);
+	for (i = 1; i < n; i++)
+		*cp = *cp << 6 | (t[i] & 0x3f);
+	return n;
+}
+
 void gate_yaml_lines_init(struct gate_yaml_lines *l, const char *buf, size_t len)
 {
 	const unsigned char *t = (const unsigned char *)buf;
-	size_t i, bom;
+	size_t off;
+	uint32_t cp;
 
 	memset(l, 0, sizeof(*l));
-	l->at = (struct gate_text_pos){ 1, 1 };
-	/* libyaml converts UTF-16 (told by its byte order mark) first. */
-	if (len >= 2 && ((t[0] == 0xfe && t[1] == 0xff) || (t[0] == 0xff && t[1] == 0xfe)))
-		return;
-	bom = gate_utf8_bom_size(buf, len);
-	t += bom;
-	len -= bom;
-	l->text = t;
+	l->raw = t;
 	l->len = len;
-	for (i = 0; i + 1 < len && !l->recount; i++)
-		l->recount = (t[i] == 0xc2 && t[i + 1] == 0x85) ||
-			     (i + 2 < len && t[i] == 0xe2 && t[i + 1] == 0x80 &&
-			      (t[i + 2] == 0xa8 || t[i + 2] == 0xa9));
+	l->at = (struct gate_text_pos){ 1, 1 };
+	/* libyaml tells UTF-16 only by its byte order mark, and its index
+	 * starts past the mark. */
+	if (len >= 2 && t[0] == 0xff && t[1] == 0xfe)
+		l->encoding = GATE_TEXT_UTF16LE;
+	else if (len >= 2 && t[0] == 0xfe && t[1] == 0xff)
+		l->encoding = GATE_TEXT_UTF16BE;
+	l->start = l->encoding == GATE_TEXT_UTF8 ? gate_utf8_bom_size(buf, len) : 2;
+	l->off = l->start;
+	for (off = l->start; off < len && !l->recount; off += decode(l, off, &cp))
+		l->recount = cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+}
+
+/* Moves the cursor to code point index or byte off, whichever comes first;
+ * from the start again when that is behind it.  Readers ask in document
+ * order, so a parse walks the text about once. */
+static struct gate_text_pos seek(struct gate_yaml_lines *l, size_t index, size_t off)
+{
+	uint32_t cp;
+
+	if (index < l->index || off < l->off) {
+		l->index = 0;
+		l->off = l->start;
+		l->after_cr = false;
+		l->at = (struct gate_text_pos){ 1, 1 };
+	}
+	while (l->index < index && l->off < off && l->off < l->len) {
+		l->off += decode(l, l->off, &cp);
+		l->index++;
+		if (cp == '\r' || (cp == '\n' && !l->after_cr))
+			l->at = (struct gate_text_pos){ l->at.line + 1, 1 };
+		else if (cp != '\n')
+			l->at.column++;
+		l->after_cr = cp == '\r';
+	}
+	return l->at;
 }
 
 struct gate_text_pos gate_yaml_lines_pos(struct gate_yaml_lines *l, yaml_mark_t mark)
 {
 	if (!l->recount)
 		return (struct gate_text_pos){ (unsigned)mark.line + 1, (unsigned)mark.column + 1 };
-	if (mark.index < l->index) {
-		l->index = l->off = 0;
-		l->at = (struct gate_text_pos){ 1, 1 };
-	}
-	for (; l->index < mark.index && l->off < l->len; l->index++) {
-		unsigned char c = l->text[l->off];
+	return seek(l, mark.index, SIZE_MAX);
+}
 
-		if (c == '\r' || (c == '\n' && !(l->off && l->text[l->off - 1] == '\r')))
-			l->at = (struct gate_text_pos){ l->at.line + 1, 1 };
-		else if (c != '\n')
-			l->at.column++;
-		/* libyaml has checked the UTF-8 before it marks past it. */
-		l->off += c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	}
-	return l->at;
+struct gate_text_pos gate_yaml_lines_error(struct gate_yaml_lines *l, const yaml_parser_t *parser)
+{
+	/* A reader error has no mark, only the offset of the bad bytes in
+	 * the input as given. */
+	if (parser->error == YAML_READER_ERROR)
+		return seek(l, SIZE_MAX, parser->problem_offset);
+	return gate_yaml_lines_pos(l, parser->problem_mark);
 }

@@ -3,9 +3,10 @@
  *
  * libyaml reads YAML 1.1, which also breaks lines at NEL (U+0085), LS
  * (U+2028) and PS (U+2029); editors, GitHub and grep break them only at
- * LF, CR LF and a lone CR.  Every YAML reader (templates, rule files)
- * turns its marks into positions here, so that an error's line is the one
- * the user's editor shows.
+ * LF, CR LF and a lone CR.  And for an error in the encoding itself (bad
+ * UTF-8, a control character) libyaml gives a byte offset, not a mark.
+ * Every YAML reader (templates, rule files) turns its marks and errors
+ * into positions here, so that a line is the one the user's editor shows.
  */
 #ifndef GATE_INPUT_YAML_LINES_H
 #define GATE_INPUT_YAML_LINES_H
@@ -17,12 +18,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+enum gate_text_encoding { GATE_TEXT_UTF8, GATE_TEXT_UTF16LE, GATE_TEXT_UTF16BE };
+
 struct gate_yaml_lines {
-	const unsigned char *text;
+	const unsigned char *raw;   /* the bytes libyaml was given */
 	size_t len;
+	size_t start;               /* past the byte order mark */
+	enum gate_text_encoding encoding;   /* told by the mark, as libyaml tells it */
 	bool recount;               /* the text holds NEL, LS or PS */
-	size_t index, off;          /* the cursor, in code points and bytes */
-	struct gate_text_pos at;    /* where the cursor is */
+	/* The cursor: code points past the byte order mark (libyaml's
+	 * index), the byte it is at, and the line and column there. */
+	size_t index, off;
+	bool after_cr;
+	struct gate_text_pos at;
 };
 
 /* buf must outlive l: it is the text libyaml was given. */
@@ -30,5 +38,8 @@ void gate_yaml_lines_init(struct gate_yaml_lines *l, const char *buf, size_t len
 
 /* Where mark is, 1-based, the column in code points. */
 struct gate_text_pos gate_yaml_lines_pos(struct gate_yaml_lines *l, yaml_mark_t mark);
+
+/* Where the error parser stopped on is. */
+struct gate_text_pos gate_yaml_lines_error(struct gate_yaml_lines *l, const yaml_parser_t *parser);
 
 #endif

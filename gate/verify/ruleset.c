@@ -118,7 +118,7 @@ static int next(struct reader *rd)
 	rd->have_ev = false;
 	if (!yaml_parser_parse(&rd->parser, &rd->ev))
 		return gate_err_set(rd->err, GATE_EINPUT, "%s:%u: %s", rd->path,
-				    gate_yaml_lines_pos(&rd->lines, rd->parser.problem_mark).line,
+				    gate_yaml_lines_error(&rd->lines, &rd->parser).line,
 				    rd->parser.problem ? rd->parser.problem : "bad YAML");
 	rd->have_ev = true;
 	if (rd->ev.type == YAML_ALIAS_EVENT)

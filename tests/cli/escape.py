@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Untrusted text on every error path reaches stderr escaped (issue 12
-item 7): escape.py GATE.
+item 7): escape.py GATE.  And a name gate echoes on success (rules check).
 
 Each case puts HOSTILE (ESC with a colour sequence, BEL, a C1 CSI and a
 bidi override) into a tar entry name, a link, a whiteout, an xattr, a
@@ -91,9 +91,26 @@ def run(gate, what, args, stdin, want):
     return not problems
 
 
+def rules_check_ok(gate):
+    """A rule file that loads: its name, which a pull request may choose,
+    is echoed on stdout, escaped too."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, HOSTILE + ".yaml")
+        with open(path, "w") as f:
+            f.write("rules:\n  config.env: warn\n")
+        r = subprocess.run([gate, "rules", "check", path], capture_output=True, timeout=60)
+    out = r.stdout.decode("utf-8", errors="surrogateescape")
+    problems = ["raw %r on stdout" % c for c in RAW if c in out]
+    if r.returncode != 0 or not out.endswith(ESCAPED + ".yaml: ok\n"):
+        problems.append("exit status %d, stdout %r" % (r.returncode, out))
+    for p in problems:
+        print("rules check: %s" % p)
+    return not problems
+
+
 def main():
     gate = sys.argv[1]
-    ok = True
+    ok = rules_check_ok(gate)
     for what, want, data in tar_cases():
         ok &= run(gate, "hash --tar, " + what, ["hash", "--tar", "-"], data, want)
     for what, args, data in policy_cases():

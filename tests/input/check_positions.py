@@ -185,7 +185,8 @@ def dump(exe, path, stdin=None, params=None):
 
 
 def expected(path, data):
-    text = data.decode("utf-8")
+    # Python's "utf-16" reads the byte order mark, as libyaml does.
+    text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8")
     if path.endswith(".json"):
         return want_json(parse_json(text))
     return want_yaml(text)
@@ -211,6 +212,21 @@ def crlf_copy(path, out):
     with open(dest, "wb") as f:
         f.write(data)
     return dest
+
+
+def utf16_copies(path, out):
+    """The YAML in UTF-16, little and big endian, told by the byte order
+    mark as libyaml tells it, with a character beyond the BMP (a surrogate
+    pair, one code point to libyaml's index) before everything else."""
+    with open(path, "rb") as f:
+        text = "# \U0001F600 beyond the BMP\n" + f.read().decode("utf-8")
+    dests = []
+    for bom, enc in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        dest = os.path.join(out, enc + "-" + os.path.basename(path))
+        with open(dest, "wb") as f:
+            f.write(bom + text.encode(enc))
+        dests.append(dest)
+    return dests
 
 
 def generated(fixtures, out):
@@ -298,6 +314,8 @@ def main():
     problems = []
     paths = [os.path.join(a.fixtures, *p) for p in INPUTS]
     paths += [crlf_copy(p, a.out) for p in paths] + generated(a.fixtures, a.out)
+    paths += utf16_copies(os.path.join(a.fixtures, "templates", "aci-line-separators.yaml"), a.out)
+    paths += utf16_copies(os.path.join(a.fixtures, "templates", "aci.yaml"), a.out)
     checked = 0
     for p in paths:
         checked += check_one(a.dump, os.path.basename(p), p, problems)

@@ -150,6 +150,10 @@ static void test_refused(void)
 		/* libyaml also breaks lines at LS, PS and NEL; editors do not. */
 		{ "line_separator.yaml", 4, "unknown rule 'tag.unpined'" },
 		{ "next_line_bad_yaml.yaml", 5, "mapping values are not allowed" },
+		{ "utf16_separator.yaml", 3, "unknown rule 'bogus'" },
+		/* An error in the encoding has an offset, not a mark. */
+		{ "bad_utf8_after_ls.yaml", 4, "invalid leading UTF-8 octet" },
+		{ "control_char.yaml", 3, "control characters are not allowed" },
 		{ "no_such_file.yaml", 0, "cannot open" },
 	};
 	size_t i;
