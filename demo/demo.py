@@ -100,8 +100,12 @@ def story(tmp):
         {k: f[k] for k in ("rule", "severity", "container", "message", "details")}
         for f in doc["findings"] if f["severity"] == "deny"]}, indent=2))
 
-    say("Caught: layer 2 of simpleapp changed under the tag (%s -> %s); the guest would refuse it, "
-        "and gate said so before any deploy, exiting 1." % (v1[:19], hacked[:19]))
+    # The report's own positions (counted from 0), not the story's.
+    changed = [p["position"] + 1 for f in doc["findings"] if f["rule"] == "layers.drift"
+               for p in f["details"]["positions"]]
+    say("Caught: layer %s of simpleapp changed under the tag (%s -> %s); the guest would refuse it, "
+        "and gate said so before any deploy, exiting 1."
+        % (", ".join(map(str, changed)) or "none", v1[:19], hacked[:19]))
     return 0
 
 

@@ -603,7 +603,7 @@ static int read_strv(struct gate_strv *sv, json_t *a, const char *what, gate_err
 		return gate_err_set(err, GATE_EINPUT, "'%s' is not a list", what);
 	json_array_foreach(a, i, v) {
 		if (!json_is_string(v))
-			return gate_err_set(err, GATE_EINPUT, "'%s' element %zu is not a string",
+			return gate_err_set(err, GATE_EINPUT, "%s[%zu] is not a string",
 					    what, i);
 		if (gate_strv_push(sv, json_string_value(v), json_string_length(v), err))
 			return -1;
@@ -700,7 +700,7 @@ static int read_container_fields(struct gate_policy_container *c, json_t *o, gat
 								  sizeof(*r), err);
 
 			if (!r || read_env_rule(r, e, err))
-				return gate_err_prefix(err, "env rule %zu", i);
+				return gate_err_prefix(err, "env_rules[%zu]", i);
 		}
 	}
 	if ((v = json_object_get(o, "exec_processes"))) {

@@ -58,8 +58,9 @@ void gate_yaml_lines_init(struct gate_yaml_lines *l, const char *buf, size_t len
 		l->encoding = GATE_TEXT_UTF16BE;
 	l->start = l->encoding == GATE_TEXT_UTF8 ? gate_utf8_bom_size(buf, len) : 2;
 	l->off = l->start;
-	for (off = l->start; off < len && !l->recount; off += decode(l, off, &cp))
-		l->recount = cp == 0x85 || cp == 0x2028 || cp == 0x2029;
+	for (off = l->start; off < len; off += decode(l, off, &cp), l->count++)
+		if (cp == 0x85 || cp == 0x2028 || cp == 0x2029)
+			l->recount = true;
 }
 
 /* Moves the cursor to code point index or byte off, whichever comes first;
@@ -89,7 +90,8 @@ static struct gate_text_pos seek(struct gate_yaml_lines *l, size_t index, size_t
 
 struct gate_text_pos gate_yaml_lines_pos(struct gate_yaml_lines *l, yaml_mark_t mark)
 {
-	if (!l->recount)
+	/* At the end libyaml may have started a line the text has not. */
+	if (!l->recount && mark.index < l->count)
 		return (struct gate_text_pos){ (unsigned)mark.line + 1, (unsigned)mark.column + 1 };
 	return seek(l, mark.index, SIZE_MAX);
 }

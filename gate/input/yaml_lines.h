@@ -3,8 +3,10 @@
  *
  * libyaml reads YAML 1.1, which also breaks lines at NEL (U+0085), LS
  * (U+2028) and PS (U+2029); editors, GitHub and grep break them only at
- * LF, CR LF and a lone CR.  And for an error in the encoding itself (bad
- * UTF-8, a control character) libyaml gives a byte offset, not a mark.
+ * LF, CR LF and a lone CR.  At the end of a text with no final line break
+ * libyaml's mark is on a line after it.  And for an error in the encoding
+ * itself (bad UTF-8, a control character) it gives a byte offset, not a
+ * mark.
  * Every YAML reader (templates, rule files) turns its marks and errors
  * into positions here, so that a line is the one the user's editor shows.
  */
@@ -26,6 +28,7 @@ struct gate_yaml_lines {
 	size_t start;               /* past the byte order mark */
 	enum gate_text_encoding encoding;   /* told by the mark, as libyaml tells it */
 	bool recount;               /* the text holds NEL, LS or PS */
+	size_t count;               /* code points past the byte order mark */
 	/* The cursor: code points past the byte order mark (libyaml's
 	 * index), the byte it is at, and the line and column there. */
 	size_t index, off;

@@ -490,16 +490,18 @@ static int read_layer(struct gate_image_layer *L, size_t i, json_t *l, const cha
 		return gate_err_set(err, GATE_EINPUT, "manifest %s: layers[%zu] has no sha256 digest", digest, i);
 	memcpy(L->digest, ld, strlen(ld) + 1);
 	if (!lmt || !gate_registry_layer_type_ok(lmt))
-		return gate_err_set(err, GATE_EINPUT, "manifest layers[%zu] %s: media type '%.100s' %s", i, ld,
+		return gate_err_set(err, GATE_EINPUT, "manifest %s: layers[%zu] %s: media type '%.100s' %s",
+				    digest, i, ld,
 				    lmt ? lmt : "(none)",
 				    lmt && (strstr(lmt, "foreign") || strstr(lmt, "nondistributable"))
 				    ? "is a foreign layer, not served by this registry" : "is not a layer type gate can hash");
 	snprintf(L->media_type, sizeof(L->media_type), "%s", lmt);
 	if (lsize < 0)
-		return gate_err_set(err, GATE_EINPUT, "manifest layers[%zu] %s: negative size", i, ld);
+		return gate_err_set(err, GATE_EINPUT, "manifest %s: layers[%zu] %s: negative size", digest, i,
+				    ld);
 	if ((uint64_t)lsize > GATE_MAX_LAYER_SIZE)
-		return gate_err_set(err, GATE_EVERIFY, "manifest layers[%zu] %s: declared size %lld is beyond the %llu GiB gate accepts",
-				    i, ld, (long long)lsize, GATE_MAX_LAYER_SIZE >> 30);
+		return gate_err_set(err, GATE_EVERIFY, "manifest %s: layers[%zu] %s: declared size %lld is beyond the %llu GiB gate accepts",
+				    digest, i, ld, (long long)lsize, GATE_MAX_LAYER_SIZE >> 30);
 	L->size = (uint64_t)lsize;
 	return 0;
 }

@@ -1223,7 +1223,8 @@ static int stage_initial(struct run *r, struct gate_admit_result *out,
 		    env_matrix_build(&r->ems[i], &r->cs[i], r->in, &c->rules[GATE_ADMIT_ENV].note, err) < 0) {
 			if (candidates[i]->name)
 				return gate_err_prefix(err, "policy container '%s'", candidates[i]->name);
-			return gate_err_prefix(err, "policy container %zu", i);
+			return gate_err_prefix(err, "unnamed policy container (candidate %zu of %zu)", i + 1,
+					       r->count);
 		}
 		r->pre[i] = GATE_ADMIT_PASS;
 		for (k = 0; k < GATE_ADMIT_ENV; k++)

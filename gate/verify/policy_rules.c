@@ -142,14 +142,14 @@ static int check_policy_containers(struct gate_verify_report *r, struct gate_fin
 					at->container, at->image);
 		if (pc->allow_elevated &&
 		    gate_verify_add_finding(r, at, GATE_RULE_POLICY_ALLOW_ELEVATED, s.severity, NULL,
-					    err, "policy container %zu ('%s') may run privileged", i,
+					    err, "policy containers[%zu] ('%s') may run privileged", i,
 					    at->container ? at->container : "unnamed"))
 			return -1;
 		s = gate_ruleset_lookup(rs, GATE_RULE_POLICY_STDIO_ACCESS, at->group, at->container,
 					at->image);
 		if (s.severity != GATE_SEVERITY_OFF && stdio_allowed(pc) &&
 		    gate_verify_add_finding(r, at, GATE_RULE_POLICY_STDIO_ACCESS, s.severity, NULL, err,
-					    "policy container %zu ('%s') lets the host read its stdio",
+					    "policy containers[%zu] ('%s') lets the host read its stdio",
 					    i, at->container ? at->container : "unnamed"))
 			return -1;
 	}
@@ -189,7 +189,7 @@ static int check_fragments(struct gate_verify_report *r, struct gate_finding_at 
 			r, at, GATE_RULE_POLICY_MIN_SVN, s.severity,
 			json_pack("{s:s?, s:I}", "minimum_svn", fr->minimum_svn,
 				  "required", (json_int_t)s.params->min_svn),
-			err, "fragment %zu ('%s') accepts minimum_svn %s, below the required %llu", i,
+			err, "fragments[%zu] ('%s') accepts minimum_svn %s, below the required %llu", i,
 			fr->feed ? fr->feed : "no feed", fr->minimum_svn ? fr->minimum_svn : "(none)",
 			s.params->min_svn);
 	}

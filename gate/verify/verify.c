@@ -789,7 +789,7 @@ static int unmatched_policy_containers(struct run *run, const struct scope *at, 
 		for (j = 0; j < run->used_count && !used; j++)
 			used = run->used[j] == pc;
 		if (!used && add_finding(run, at, GATE_RULE_COVERAGE_NOT_IN_TEMPLATE, NULL, err,
-					 "policy container %zu ('%s') matches no template container",
+					 "policy containers[%zu] ('%s') matches no template container",
 					 i, candidate_label(pc)) < 0)
 			return -1;
 	}

@@ -434,6 +434,9 @@ static void test_policy_errors(void)
 	EXPECT_TEXT_ERROR("containers := [{\"name\": \"x\"}]", "container 'x' (containers[0]): no 'layers'");
 	EXPECT_TEXT_ERROR("containers := [{\"layers\": [], \"command\": \"sh\"}]", "'command' is not a list");
 	EXPECT_TEXT_ERROR("containers := [\"x\"]", "containers[0] is not an object");
+	/* A list's element is named as a path, counted from 0 as in JSON. */
+	EXPECT_TEXT_ERROR("containers := [{\"layers\": [1]}]", "containers[0]: layers[0] is not a string");
+	EXPECT_TEXT_ERROR("containers := [{\"layers\": [], \"env_rules\": [1]}]", "containers[0]: env_rules[0]: env rule is not an object");
 	EXPECT_TEXT_ERROR("fragments := [{\"feed\": 1}]", "fragments[0]: 'feed' is not a string");
 	EXPECT_TEXT_ERROR("containers := [{\"layers\": [], \"name\": \"a\\u0000b\"}]", "NUL character in string");
 	EXPECT_TEXT_ERROR("containers := [{\"layers\": [], \"name\": \"\\ud800\"}]", "high surrogate");

@@ -172,6 +172,14 @@ def main():
     bad.find("testsuite").set("failures", "0")
     rc |= check("junit", junit_problems(root), junit_problems(bad))
 
+    # The text report counts layers from 1 (JSON's position 1 is the
+    # second layer), as hash -v and the registry's errors do.
+    with open(os.path.join(a.out, "report.txt")) as f:
+        text = f.read()
+    if "          layer 2: policy aaaaaaaaaaaa  registry bbbbbbbbbbbb\n" not in text:
+        print(f"report.txt: no 'layer 2' drift line in:\n{text}")
+        rc = 1
+
     # A name that is not UTF-8 still gives well-formed XML, shown as \xNN.
     tc = ET.parse(os.path.join(a.out, "not_utf8.xml")).getroot().find("testsuite/testcase")
     if tc.get("name") != "bad\\xFF\\xC3(\\xED\\xA0\\x80\\xEF\\xBF\\xBE end":

@@ -79,18 +79,18 @@ static int build(struct gate_verify_report *r)
 	return add(r, GATE_RULE_LAYERS_DRIFT, GATE_SEVERITY_DENY, APP, "prod-web", "web", 12,
 		   json_pack("{s:[{s:i, s:s, s:s}]}", "positions", "position", 1,
 			     "policy", HASH_A, "registry", HASH_B),
-		   "layer 1 differs from the policy's") ||
+		   "1 of 2 layers differ from the policy's") ||
 	       add(r, GATE_RULE_TAG_UNPINNED, GATE_SEVERITY_WARN, APP, "prod-web", "web", 0, NULL,
 		   "named by tag; it resolves to " DIGEST " now") ||
 	       /* about the whole group: shown with each of its containers */
 	       add(r, GATE_RULE_COVERAGE_NOT_IN_TEMPLATE, GATE_SEVERITY_WARN, APP, "prod-web", NULL,
-		   0, NULL, "policy container 2 ('old') matches no template container") ||
+		   0, NULL, "policy containers[2] ('old') matches no template container") ||
 	       /* a deny about the group fails its unverified container */
 	       add(r, GATE_RULE_POLICY_MISSING, GATE_SEVERITY_DENY, APP, "dev & <test>", NULL, 0,
 		   NULL, "the group is confidential but has no ccePolicy") ||
 	       /* a policy container no template container is named after: "(policy)" */
 	       add(r, GATE_RULE_POLICY_ALLOW_ELEVATED, GATE_SEVERITY_WARN, K8S, "g3", "old-name", 0,
-		   NULL, "policy container 1 ('old-name') may run privileged") ||
+		   NULL, "policy containers[1] ('old-name') may run privileged") ||
 	       /* a group without containers: "(policy)", failing */
 	       add(r, GATE_RULE_POLICY_HOSTDATA, GATE_SEVERITY_DENY, K8S, "empty-group", NULL, 0,
 		   json_pack("{s:s, s:s}", "expected", HASH_A, "actual", HASH_B),
@@ -117,6 +117,13 @@ static int write_one(const char *dir, const char *name, int (*fn)(FILE *, const 
 		fprintf(stderr, "%s: the printer failed\n", path);
 		return -1;
 	}
+	return 0;
+}
+
+static int text_report(FILE *f, const struct gate_verify_report *r, const char *version)
+{
+	(void)version;
+	gate_report_verify_text(f, r, false);
 	return 0;
 }
 
@@ -168,6 +175,7 @@ int main(int argc, char **argv)
 	rc = build(&r) || write_one(argv[1], "report.sarif", gate_report_verify_sarif, &r) ||
 	     write_one(argv[1], "report.xml", gate_report_verify_junit, &r) ||
 	     write_one(argv[1], "report.json", gate_report_verify_json, &r) ||
+	     write_one(argv[1], "report.txt", text_report, &r) ||
 	     write_not_utf8(argv[1]) || write_not_utf8_path(argv[1]);
 	for (size_t i = 0; i < r.findings_count; i++) {
 		free(r.findings[i].file);

@@ -154,6 +154,9 @@ static void test_refused(void)
 		/* An error in the encoding has an offset, not a mark. */
 		{ "bad_utf8_after_ls.yaml", 4, "invalid leading UTF-8 octet" },
 		{ "control_char.yaml", 3, "control characters are not allowed" },
+		/* At the end of a text without a final line break libyaml starts
+		 * a line the text does not have. */
+		{ "no_final_newline.yaml", 3, "could not find expected ':'" },
 		{ "no_such_file.yaml", 0, "cannot open" },
 	};
 	size_t i;
