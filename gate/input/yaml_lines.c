@@ -5,9 +5,7 @@
 #include <string.h>
 
 /* The code point at byte off and its size in bytes (at least 1, so that a
- * walk always ends).  Nothing is validated: libyaml has checked the text
- * before any mark past it, and an error offset stops the walk at the bad
- * byte. */
+ * walk always ends). */
 static size_t decode(const struct gate_yaml_lines *l, size_t off, uint32_t *cp)
 {
 	const unsigned char *t = l->raw + off;
@@ -31,12 +29,22 @@ static size_t decode(const struct gate_yaml_lines *l, size_t off, uint32_t *cp)
 		*cp = 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
 		return 4;
 	}
-	n = t[0] < 0xc0 ? 1 : t[0] < 0xe0 ? 2 : t[0] < 0xf0 ? 3 : 4;
-	if (n > left)
-		n = left;
+	n = t[0] < 0x80 ? 1 : t[0] < 0xc0 ? 0 : t[0] < 0xe0 ? 2 : t[0] < 0xf0 ? 3 : t[0] < 0xf8 ? 4 : 0;
 	*cp = n == 1 ? t[0] : t[0] & (0x7f >> n);
-	for (i = 1; i < n; i++)
+	for (i = 1; i < n; i++) {
+		if (i >= left || (t[i] & 0xc0) != 0x80) {
+			n = 0;
+			break;
+		}
 		*cp = *cp << 6 | (t[i] & 0x3f);
+	}
+	/* A sequence that is not UTF-8 (libyaml stops at it, and a walk to
+	 * its error's offset reaches it) is one character, never a break:
+	 * C0 8D would otherwise decode to CR. */
+	if (!n || *cp < (n == 2 ? 0x80u : n == 3 ? 0x800u : n == 4 ? 0x10000u : 0u)) {
+		*cp = 0xfffd;
+		return 1;
+	}
 	return n;
 }
 

@@ -154,6 +154,11 @@ static void test_refused(void)
 		/* An error in the encoding has an offset, not a mark. */
 		{ "bad_utf8_after_ls.yaml", 4, "invalid leading UTF-8 octet" },
 		{ "control_char.yaml", 3, "control characters are not allowed" },
+		/* Bytes that are not UTF-8 are no line break on the way to the
+		 * error: C0 4D read as C0 8D is CR (fuzz_ruleset's finding); C0
+		 * 8A, an overlong LF, is refused at its first byte. */
+		{ "bad_utf8_trailing.yaml", 1, "invalid trailing UTF-8 octet" },
+		{ "overlong_line_feed.yaml", 2, "invalid length of a UTF-8 sequence" },
 		/* At the end of a text without a final line break libyaml starts
 		 * a line the text does not have. */
 		{ "no_final_newline.yaml", 3, "could not find expected ':'" },
