@@ -34,4 +34,18 @@ static inline void fuzz_check_error(const gate_err *err, int code)
 		abort();
 }
 
+/* An upper bound on the lines of a text an editor shows, in UTF-8 or
+ * UTF-16: one more than its CR and LF bytes.  A parser's error must not
+ * name a line beyond it (libyaml alone counts NEL, LS and PS as breaks,
+ * and a line after the end). */
+static inline unsigned long fuzz_max_lines(const uint8_t *data, size_t size)
+{
+	unsigned long lines = 1;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		lines += data[i] == '\n' || data[i] == '\r';
+	return lines;
+}
+
 #endif
