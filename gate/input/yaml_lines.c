@@ -29,21 +29,30 @@ static size_t decode(const struct gate_yaml_lines *l, size_t off, uint32_t *cp)
 		*cp = 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
 		return 4;
 	}
-	n = t[0] < 0x80 ? 1 : t[0] < 0xc0 ? 0 : t[0] < 0xe0 ? 2 : t[0] < 0xf0 ? 3 : t[0] < 0xf8 ? 4 : 0;
-	*cp = n == 1 ? t[0] : t[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if (i >= left || (t[i] & 0xc0) != 0x80) {
-			n = 0;
+	if (t[0] < 0x80) {
+		*cp = t[0];
+		return 1;
+	}
+	n = t[0] >= 0xc2 && t[0] <= 0xdf ? 2 : t[0] >= 0xe0 && t[0] <= 0xef ? 3 :
+	    t[0] >= 0xf0 && t[0] <= 0xf4 ? 4 : 0;
+	*cp = t[0] & (0x7f >> n);
+	for (i = 1; i < n && i < left; i++) {
+		/* The second byte's range rules out overlong forms, surrogates
+		 * and code points past U+10FFFF. */
+		unsigned lo = i > 1 ? 0x80 : t[0] == 0xe0 ? 0xa0 : t[0] == 0xf0 ? 0x90 : 0x80;
+		unsigned hi = i > 1 ? 0xbf : t[0] == 0xed ? 0x9f : t[0] == 0xf4 ? 0x8f : 0xbf;
+
+		if (t[i] < lo || t[i] > hi)
 			break;
-		}
 		*cp = *cp << 6 | (t[i] & 0x3f);
 	}
 	/* A sequence that is not UTF-8 (libyaml stops at it, and a walk to
-	 * its error's offset reaches it) is one character, never a break:
-	 * C0 8D would otherwise decode to CR. */
-	if (!n || *cp < (n == 2 ? 0x80u : n == 3 ? 0x800u : n == 4 ? 0x10000u : 0u)) {
+	 * its error's offset reaches it) is one character for its lead byte
+	 * and the continuation bytes that fit, as editors show it (Unicode's
+	 * "maximal subpart"), and never a line break: C0 8D is not a CR. */
+	if (i < n || !n) {
 		*cp = 0xfffd;
-		return 1;
+		return n ? i : 1;
 	}
 	return n;
 }

@@ -34,17 +34,25 @@ static inline void fuzz_check_error(const gate_err *err, int code)
 		abort();
 }
 
-/* An upper bound on the lines of a text an editor shows, in UTF-8 or
- * UTF-16: one more than its CR and LF bytes.  A parser's error must not
- * name a line beyond it (libyaml alone counts NEL, LS and PS as breaks,
- * and a line after the end). */
+/* The lines of a text as an editor shows them: breaks at LF, CR LF and a
+ * lone CR, counted over bytes in UTF-8 and over 16-bit units in UTF-16
+ * (told by its byte order mark).  A parser's error must not name a line
+ * beyond them (libyaml alone counts NEL, LS and PS as breaks too, and a
+ * line after the end). */
 static inline unsigned long fuzz_max_lines(const uint8_t *data, size_t size)
 {
+	int utf16 = size >= 2 && ((data[0] == 0xff && data[1] == 0xfe) ||
+				  (data[0] == 0xfe && data[1] == 0xff));
+	size_t i, step = utf16 ? 2 : 1;
 	unsigned long lines = 1;
-	size_t i;
+	unsigned c, prev = 0;
 
-	for (i = 0; i < size; i++)
-		lines += data[i] == '\n' || data[i] == '\r';
+	for (i = utf16 ? 2 : 0; i + step <= size; i += step) {
+		c = !utf16 ? data[i] : data[0] == 0xff ? (unsigned)(data[i] | data[i + 1] << 8)
+						       : (unsigned)(data[i] << 8 | data[i + 1]);
+		lines += c == '\r' || (c == '\n' && prev != '\r');
+		prev = c;
+	}
 	return lines;
 }
 
