@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+int gate_file_too_large(gate_err *err, const char *name, size_t limit)
+{
+	return gate_err_set(err, GATE_EINPUT, "'%s' is larger than the limit of %zu bytes", name, limit);
+}
+
 int gate_file_read(FILE *f, const char *name, size_t limit, char **out, size_t *len, gate_err *err)
 {
 	size_t cap, n;
@@ -26,7 +31,7 @@ int gate_file_read(FILE *f, const char *name, size_t limit, char **out, size_t *
 	}
 	if (n == cap) {
 		free(buf);
-		return gate_err_set(err, GATE_EINPUT, "'%s' is larger than the limit of %zu bytes", name, limit);
+		return gate_file_too_large(err, name, limit);
 	}
 	buf[n] = '\0';
 	*out = buf;

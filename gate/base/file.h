@@ -14,4 +14,8 @@
  * a size, which a FIFO or stdin does not have. */
 int gate_file_read(FILE *f, const char *name, size_t limit, char **out, size_t *len, gate_err *err);
 
+/* The error gate_file_read gives for more than limit bytes, for a reader
+ * handed the bytes instead of a file.  Returns -1. */
+int gate_file_too_large(gate_err *err, const char *name, size_t limit);
+
 #endif

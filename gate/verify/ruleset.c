@@ -498,8 +498,7 @@ int gate_ruleset_parse(gate_ruleset **out, const char *name, const char *buf, si
 
 	*out = NULL;
 	if (len > GATE_MAX_RULES_SIZE)
-		return gate_err_set(err, GATE_EINPUT, "'%s' is larger than the limit of %u bytes", name,
-				    GATE_MAX_RULES_SIZE);
+		return gate_file_too_large(err, name, GATE_MAX_RULES_SIZE);
 	return parse(&rd, out, buf, len);
 }
 

@@ -34,10 +34,11 @@ static void check_setting(struct gate_rule_setting s)
 /* The error names the file and a line of it. */
 static bool error_ok(const gate_err *err, const uint8_t *data, size_t size)
 {
+	static const char too_large[] = "'fuzz.yaml' is larger than the limit";
 	unsigned long line;
 	char *end;
 
-	if (!strncmp(err->msg, "'fuzz.yaml' is larger than the limit", 36))
+	if (!strncmp(err->msg, too_large, sizeof(too_large) - 1))
 		return size > GATE_MAX_RULES_SIZE;
 	if (strncmp(err->msg, "fuzz.yaml:", 10))
 		return false;
